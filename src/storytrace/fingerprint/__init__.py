@@ -1,0 +1,109 @@
+"""Fingerprints: what storytrace stores per article to find and verify its versions.
+
+An exact hash of the body, a MinHash signature with LSH band keys (copies
+and near-copies), embeddings of the document and of its sentences
+(rewrites), and the facts that tell one event from another of the same kind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+
+from storytrace.fingerprint.embed import (
+    DEFAULT_MODEL,
+    Embedder,
+    HashingEmbedder,
+    SentenceTransformerEmbedder,
+)
+from storytrace.fingerprint.facts import extract_facts
+from storytrace.fingerprint.minhash import band_keys, estimate_jaccard, minhash, signature
+from storytrace.fingerprint.records import DateRef, Entity, Facts, Fingerprint, Quantity, Quote
+from storytrace.fingerprint.shingles import shingle_hashes, tokens
+from storytrace.model import Article
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "DateRef",
+    "Embedder",
+    "Entity",
+    "Facts",
+    "Fingerprint",
+    "HashingEmbedder",
+    "Quantity",
+    "Quote",
+    "SentenceTransformerEmbedder",
+    "band_keys",
+    "embeddable_sentences",
+    "estimate_jaccard",
+    "extract_facts",
+    "fingerprint",
+    "fingerprint_many",
+    "signature",
+]
+
+# Sentences shorter than this many words ("Read more.", "Photo: AP") carry
+# no story and match anything similar; they are left out of alignment.
+MIN_SENTENCE_WORDS = 4
+
+
+def embeddable_sentences(article: Article) -> tuple[str, ...]:
+    """The sentences worth aligning: long enough, and not listed as boilerplate."""
+    boiler = {line.strip() for line in article.boilerplate}
+    sentences = article.sentences or tuple(p for p in article.body.splitlines() if p.strip())
+    return tuple(
+        s for s in sentences if len(s.split()) >= MIN_SENTENCE_WORDS and s.strip() not in boiler
+    )
+
+
+def _document_text(article: Article) -> str:
+    """Title and body: the headline is the densest summary of the story."""
+    if article.title and not article.body.startswith(article.title):
+        return f"{article.title}\n{article.body}"
+    return article.body
+
+
+def fingerprint_many(
+    articles: Sequence[Article], embedder: Embedder | None = None
+) -> list[Fingerprint]:
+    """Fingerprints of many articles, embedding all documents and all sentences in two batches.
+
+    Without an ``embedder`` the fingerprints carry no vectors (lexical and
+    fact evidence only).
+    """
+    doc_vecs: np.ndarray | None = None
+    sent_vecs: list[np.ndarray | None] = [None] * len(articles)
+    sentences = [embeddable_sentences(a) for a in articles]
+    if embedder is not None and articles:
+        doc_vecs = embedder.encode([_document_text(a) for a in articles])
+        flat = [s for group in sentences for s in group]
+        encoded = embedder.encode(flat) if flat else np.zeros((0, embedder.dim), np.float32)
+        start = 0
+        for i, group in enumerate(sentences):
+            sent_vecs[i] = encoded[start : start + len(group)]
+            start += len(group)
+    out = []
+    for i, art in enumerate(articles):
+        words = tokens(art.body)
+        sh5 = np.sort(shingle_hashes(words, 5))
+        out.append(
+            Fingerprint(
+                article_id=art.id,
+                body_sha256=hashlib.sha256(art.body.encode("utf-8")).hexdigest(),
+                minhash=minhash(sh5),
+                shingles3=np.sort(shingle_hashes(words, 3)),
+                shingles5=sh5,
+                facts=extract_facts(_document_text(art), art.published),
+                embedding=None if doc_vecs is None else doc_vecs[i],
+                sentence_embeddings=sent_vecs[i],
+                sentences=sentences[i],
+            )
+        )
+    return out
+
+
+def fingerprint(article: Article, embedder: Embedder | None = None) -> Fingerprint:
+    """The fingerprint of one article (see :func:`fingerprint_many`)."""
+    return fingerprint_many([article], embedder)[0]

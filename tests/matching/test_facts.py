@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from datetime import date
+
+from storytrace.fingerprint.facts import (
+    extract_dates,
+    extract_entities,
+    extract_facts,
+    extract_quantities,
+)
+
+
+def _q(text):
+    return [(q.value, q.op, q.unit) for q in extract_quantities(text)]
+
+
+def test_hedges_and_word_numbers_normalize():
+    assert _q("over a thousand troops were sent") == [(1000.0, ">", "troop")]
+    assert _q("more than 1,000 troops were sent") == [(1000.0, ">", "troop")]
+    assert _q("some 11,000 Varesian troops are deployed") == [(11000.0, "~", "troop")]
+    assert _q("nearly three years ago")[0][:2] == (3.0, "<")
+
+
+def test_currency_units():
+    assert _q("a grant of $30 billion")[0] == (3e10, "=", "usd")
+    assert _q("a grant of 30bn dollars")[0] == (3e10, "=", "usd")
+    assert _q("costs rose 12% last year")[0] == (12.0, "=", "%")
+
+
+def test_years_and_dates_are_not_quantities():
+    assert _q("the mill opened in 1962 and on January 20 it closed") == []
+
+
+def test_absolute_and_relative_dates():
+    pub = date(2025, 1, 11)  # a Saturday
+    keys = {d.key for d in extract_dates("Talks resume on January 20. It rained on Thursday.", pub)}
+    assert {"2025-01-20", "2025-01-09"} <= keys
+    assert {d.key for d in extract_dates("He arrived on Saturday.")} == {"wd5"}
+    assert "2024-12" in {d.key for d in extract_dates("Troops arrived in December.", pub)}
+
+
+def test_short_names_join_full_names():
+    text = (
+        "Mayor Elsa Varnholt opened the bridge.\n"
+        "Later, Varnholt said the Northfield Rescue Service had helped."
+    )
+    names = {e.name: e for e in extract_entities(text)}
+    assert "Varnholt" not in names
+    assert names["Elsa Varnholt"].mentions == 2
+    assert names["Elsa Varnholt"].kind == "person"
+    assert names["Northfield Rescue Service"].kind == "org"
+
+
+def test_titles_and_possessives_are_not_part_of_names():
+    text = "The mayor of Marrowby's council met Foreign Minister Ola Brandt."
+    names = {e.name for e in extract_entities(text)}
+    assert "Ola Brandt" in names and "Marrowby" in names
+
+
+def test_quote_speaker_uses_full_name():
+    text = (
+        'Officials named Tomas Quillfeather as the winner. "The starter is older than me," '
+        "Quillfeather said on Saturday."
+    )
+    facts = extract_facts(text)
+    assert facts.quotes[0].speaker == "Tomas Quillfeather"
