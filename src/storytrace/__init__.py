@@ -15,9 +15,17 @@ from storytrace.errors import (
     StoreError,
     StorytraceError,
 )
-from storytrace.model import Article, Failure, RawDocument, article_id
-from storytrace.pipeline import IngestReport, ingest, read_articles
+from storytrace.model import Article, Failure, RawDocument, Story, StoryMember, article_id
+from storytrace.pipeline import (
+    IngestReport,
+    ScanResult,
+    find_stories,
+    ingest,
+    read_articles,
+    scan,
+)
 from storytrace.store import SQLiteStore, Store, open_store
+from storytrace.verify import Match, compare
 
 __version__ = "0.1.0"
 
@@ -28,16 +36,23 @@ __all__ = [
     "FieldMap",
     "IngestReport",
     "InputError",
+    "Match",
     "MissingExtraError",
     "RawDocument",
     "SQLiteStore",
+    "ScanResult",
     "Settings",
     "Store",
     "StoreError",
+    "Story",
+    "StoryMember",
     "StorytraceError",
     "__version__",
     "article_id",
+    "compare",
+    "find_stories",
     "ingest",
     "open_store",
     "read_articles",
+    "scan",
 ]

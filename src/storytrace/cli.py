@@ -10,6 +10,7 @@ import dataclasses
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -20,8 +21,10 @@ from rich.table import Table
 
 from storytrace.config import FieldMap, Settings
 from storytrace.errors import StorytraceError
-from storytrace.model import Article
-from storytrace.pipeline import IngestReport, ingest
+from storytrace.fingerprint import DEFAULT_MODEL, Embedder, SentenceTransformerEmbedder
+from storytrace.model import Article, Story
+from storytrace.pipeline import IngestReport, ScanResult, ingest, scan
+from storytrace.report import render_report
 from storytrace.store import SQLiteStore
 
 app = typer.Typer(
@@ -45,6 +48,38 @@ StoreOption = Annotated[
         help="The store file (created if missing).",
     ),
 ]
+
+
+GlobOption = Annotated[
+    str | None, typer.Option("--glob", help="Only files matching this pattern in directories.")
+]
+MaxBytesOption = Annotated[
+    int | None, typer.Option("--max-bytes", help="Largest input read, in bytes.")
+]
+PrivateUrlsOption = Annotated[
+    bool,
+    typer.Option("--allow-private-urls", help="Let URLs reach loopback and private addresses."),
+]
+FieldOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--field",
+        help="JSON/CSV field for a role, e.g. --field text=body (roles: id text html "
+        "title url date source author). Repeatable.",
+    ),
+]
+ModelOption = Annotated[
+    str,
+    typer.Option(
+        "--model",
+        help="Sentence-transformers model for rewrites (a name or a folder); "
+        "'none' matches on words and facts only.",
+    ),
+]
+
+
+def _embedder(model: str) -> Embedder | None:
+    return None if model.lower() == "none" else SentenceTransformerEmbedder(model)
 
 
 def _open_store(path: Path) -> SQLiteStore:
@@ -80,29 +115,15 @@ def _settings(
 def ingest_command(
     inputs: Annotated[
         list[str],
-        typer.Argument(help="Files, directories, http(s) URLs, or - for stdin.", show_default=False),
+        typer.Argument(
+            help="Files, directories, http(s) URLs, or - for stdin.", show_default=False
+        ),
     ],
     store: StoreOption = Path(DEFAULT_STORE),
-    glob: Annotated[
-        str | None, typer.Option("--glob", help="Only files matching this pattern in directories.")
-    ] = None,
-    max_bytes: Annotated[
-        int | None, typer.Option("--max-bytes", help="Largest input read, in bytes.")
-    ] = None,
-    allow_private_urls: Annotated[
-        bool,
-        typer.Option(
-            "--allow-private-urls", help="Let URLs reach loopback and private addresses."
-        ),
-    ] = False,
-    field: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--field",
-            help="JSON/CSV field for a role, e.g. --field text=body (roles: id text html "
-            "title url date source author). Repeatable.",
-        ),
-    ] = None,
+    glob: GlobOption = None,
+    max_bytes: MaxBytesOption = None,
+    allow_private_urls: PrivateUrlsOption = False,
+    field: FieldOption = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Read articles from files, folders, URLs or stdin into the store."""
@@ -127,9 +148,8 @@ def ingest_command(
         raise typer.Exit(1)
 
 
-def _run_ingest(
-    inputs: list[str], db: SQLiteStore, settings: Settings, glob: str | None, *, quiet: bool
-) -> IngestReport:
+def _ingest_progress(quiet: bool) -> Progress:
+    """A live line of ingest counts on stderr (hidden when ``quiet``)."""
     columns = (
         SpinnerColumn(),
         TextColumn("[bold]ingesting[/]"),
@@ -137,15 +157,23 @@ def _run_ingest(
                    "duplicates {task.fields[dups]}  failed {task.fields[failed]}"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=err, transient=True, disable=quiet) as progress:
-        task = progress.add_task("ingest", total=None, read=0, stored=0, dups=0, failed=0)
+    return Progress(*columns, console=err, transient=True, disable=quiet)
 
-        def update(r: IngestReport) -> None:
-            progress.update(
-                task, read=r.read, stored=r.stored, dups=r.duplicates, failed=r.failed
-            )
 
-        return ingest(inputs, db, settings, pattern=glob, on_progress=update)
+def _updater(progress: Progress) -> Callable[[IngestReport], None]:
+    task = progress.add_task("ingest", total=None, read=0, stored=0, dups=0, failed=0)
+
+    def update(r: IngestReport) -> None:
+        progress.update(task, read=r.read, stored=r.stored, dups=r.duplicates, failed=r.failed)
+
+    return update
+
+
+def _run_ingest(
+    inputs: list[str], db: SQLiteStore, settings: Settings, glob: str | None, *, quiet: bool
+) -> IngestReport:
+    with _ingest_progress(quiet) as progress:
+        return ingest(inputs, db, settings, pattern=glob, on_progress=_updater(progress))
 
 
 def _print_summary(report: IngestReport, store: Path) -> None:
@@ -159,6 +187,113 @@ def _print_summary(report: IngestReport, store: Path) -> None:
     out.print(table)
     for failure in report.failures:
         err.print(f"[red]failed:[/] {failure}", highlight=False, soft_wrap=True)
+
+
+@app.command("scan")
+def scan_command(
+    inputs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Files, directories, http(s) URLs, or - for stdin.", show_default=False
+        ),
+    ] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Scan the bundled demo corpus (55 articles).")
+    ] = False,
+    store: StoreOption = Path(DEFAULT_STORE),
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write a standalone HTML report here.")
+    ] = None,
+    model: ModelOption = DEFAULT_MODEL,
+    glob: GlobOption = None,
+    max_bytes: MaxBytesOption = None,
+    allow_private_urls: PrivateUrlsOption = False,
+    field: FieldOption = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print the stories as JSON (one object per line).")
+    ] = False,
+) -> None:
+    """Ingest, then find every story in the store: its versions and its likely original."""
+    paths = list(inputs or [])
+    if demo:
+        from storytrace.demo import corpus_path
+
+        paths.append(str(corpus_path()))
+    if not paths:
+        raise typer.BadParameter("give inputs to scan, or --demo", param_hint="INPUTS")
+    settings = _settings(max_bytes, allow_private_urls, field)
+    with _open_store(store) as db, _ingest_progress(json_out) as progress:
+        try:
+            result = scan(
+                paths, db, settings, embedder=_embedder(model), pattern=glob,
+                on_progress=_updater(progress),
+            )
+        except StorytraceError as exc:
+            err.print(f"[red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(2) from exc
+    if json_out:
+        for story in result.stories:
+            sys.stdout.write(json.dumps(story_json(story), ensure_ascii=False) + "\n")
+    else:
+        _print_summary(result.report, store)
+        _print_stories(result)
+    if report is not None:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(
+            render_report(
+                result.stories, result.articles, title="storytrace scan",
+                failures=[str(f) for f in result.report.failures],
+            ),
+            encoding="utf-8",
+        )
+        if not json_out:
+            out.print(f"report written to {report}", highlight=False)
+    if result.report.failures:
+        raise typer.Exit(1)
+
+
+def _print_stories(result: ScanResult) -> None:
+    multi = [s for s in result.stories if len(s.members) > 1]
+    table = Table(
+        title=f"{len(multi)} stories with more than one version "
+        f"({len(result.stories) - len(multi)} single articles not listed)",
+        show_header=True, header_style="bold",
+    )
+    for name in ("story", "versions", "sites", "first seen", "original", "headline"):
+        table.add_column(name, overflow="fold")
+    for s in multi:
+        original = result.articles[s.original]
+        table.add_row(
+            s.id, str(len(s.members)), str(len(s.sites)),
+            s.first_seen.date().isoformat() if s.first_seen else "",
+            (s.claimed_original and f"{s.claimed_original} (not in corpus)") or original.site or "",
+            s.headline,
+        )
+    out.print(table)
+
+
+def story_json(story: Story) -> dict[str, object]:
+    """The JSON form of a story (documented in the README)."""
+    return {
+        "id": story.id,
+        "headline": story.headline,
+        "original": story.original,
+        "claimed_original": story.claimed_original,
+        "first_seen": story.first_seen.isoformat() if story.first_seen else None,
+        "last_seen": story.last_seen.isoformat() if story.last_seen else None,
+        "sites": list(story.sites),
+        "members": [
+            {
+                "id": m.article_id,
+                "relation": m.relation,
+                "score": m.score,
+                "site": m.site,
+                "title": m.title,
+                "published": m.published.isoformat() if m.published else None,
+            }
+            for m in story.members
+        ],
+    }
 
 
 @app.command("articles")

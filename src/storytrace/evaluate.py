@@ -12,9 +12,7 @@ threshold.
 from __future__ import annotations
 
 import json
-import math
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,9 +22,8 @@ from typing import Any
 import numpy as np
 
 from storytrace.fingerprint import Embedder, Fingerprint, estimate_jaccard, fingerprint_many
-from storytrace.fingerprint.shingles import tokens
 from storytrace.model import Article, article_id
-from storytrace.verify import Match, compare_fingerprints, content_terms
+from storytrace.verify import Match, compare_fingerprints, compute_idf, content_terms
 
 __all__ = [
     "EvalResult",
@@ -101,15 +98,6 @@ def articles_from_docs(docs: Iterable[Mapping[str, Any]]) -> list[Article]:
             )
         )
     return out
-
-
-def compute_idf(articles: Sequence[Article]) -> dict[str, float]:
-    """Smoothed inverse document frequency of lower-cased words: ``ln((N+1)/(df+1)) + 1``."""
-    df: Counter[str] = Counter()
-    for art in articles:
-        df.update(set(tokens(f"{art.title or ''} {art.body}")))
-    n = len(articles)
-    return {t: math.log((n + 1) / (c + 1)) + 1.0 for t, c in df.items()}
 
 
 def run_pairs(

@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
-__all__ = ["Article", "ContentType", "Failure", "RawDocument", "article_id"]
+__all__ = [
+    "Article",
+    "ContentType",
+    "Failure",
+    "RawDocument",
+    "Story",
+    "StoryMember",
+    "article_id",
+    "as_utc",
+]
 
 ContentType = Literal["text", "html"]
 
@@ -106,16 +115,77 @@ class Article:
         return [p for p in self.body.split("\n\n") if p]
 
 
-def article_id(body: str, url: str | None = None) -> str:
+def article_id(body: str, address: str | None = None) -> str:
     """The stable id of an article: a hash of its normalized body and address.
 
-    The address is part of the id because a verbatim copy on another site is
-    a different article (the copy is what a newsroom wants to find), while
-    the same page read twice is the same article. 16 hex digits (64 bits)
-    keep collisions negligible below billions of articles.
+    The address (its URL; else its canonical URL, the id its input gave it,
+    or where it was read) is part of the id because a verbatim copy on
+    another site is a different article (the copy is what a newsroom wants
+    to find), while the same page read twice is the same article. 16 hex
+    digits (64 bits) keep collisions negligible below billions of articles.
     """
     digest = hashlib.sha256()
-    digest.update((url or "").encode("utf-8"))
+    digest.update((address or "").encode("utf-8"))
     digest.update(b"\x00")
     digest.update(body.encode("utf-8"))
     return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryMember:
+    """One version of a story and how it relates to the story's original.
+
+    Args:
+        article_id: the :class:`Article` id.
+        relation: its relation to the original (``"original"`` for the
+            original itself; otherwise one of :data:`storytrace.verify.Relation`).
+        score: the probability that it tells the original's story.
+        site, title, published: copied from the article, for listing.
+    """
+
+    article_id: str
+    relation: str
+    score: float
+    site: str | None = None
+    title: str | None = None
+    published: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """Every version of one news story, the likely original first.
+
+    Args:
+        id: stable while the original stays the same (``s`` + its id).
+        headline: the original's title (or the first words of its body).
+        original: the id of the likely original version.
+        claimed_original: an outlet the versions name as their source but
+            that is not in the corpus ("cnn.com"), when there is one.
+        members: every version, the original first, then by publication time.
+    """
+
+    id: str
+    headline: str
+    original: str
+    members: tuple[StoryMember, ...]
+    claimed_original: str | None = None
+
+    @property
+    def sites(self) -> tuple[str, ...]:
+        """The distinct sites that ran a version, in order of first appearance."""
+        return tuple(dict.fromkeys(m.site for m in self.members if m.site))
+
+    @property
+    def first_seen(self) -> datetime | None:
+        """The earliest publication time of any version."""
+        return min((m.published for m in self.members if m.published), key=as_utc, default=None)
+
+    @property
+    def last_seen(self) -> datetime | None:
+        """The latest publication time of any version."""
+        return max((m.published for m in self.members if m.published), key=as_utc, default=None)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` made comparable with any other: a naive time is read as UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

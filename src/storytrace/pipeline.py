@@ -7,17 +7,23 @@ reports) call these functions and nothing below them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from itertools import islice
 
+from storytrace.candidates import candidate_pairs
+from storytrace.cluster import connected_components
 from storytrace.config import Settings
+from storytrace.fingerprint import Embedder, Fingerprint, fingerprint_many
 from storytrace.ingest import iter_documents
-from storytrace.model import Article, Failure, RawDocument
+from storytrace.model import Article, Failure, RawDocument, Story, as_utc
 from storytrace.normalize import SiteBoilerplate, normalize_batch, page_lines
+from storytrace.provenance import build_story
 from storytrace.store import SQLiteStore
+from storytrace.verify import Match, compare_fingerprints, compute_idf, content_terms
 
-__all__ = ["IngestReport", "ingest", "read_articles"]
+__all__ = ["IngestReport", "ScanResult", "find_stories", "ingest", "read_articles", "scan"]
 
 # Articles normalized and committed together. Large enough that SQLite's
 # per-transaction cost vanishes, small enough that a crash loses little and
@@ -116,6 +122,88 @@ def ingest(
             on_progress(report)
     store.record_failures([(f.origin, f.reason) for f in report.failures])
     return report
+
+
+@dataclass(slots=True)
+class ScanResult:
+    """What :func:`scan` found: the ingest counts, the stories and the verified pairs."""
+
+    report: IngestReport
+    stories: list[Story]
+    matches: list[Match]
+    articles: dict[str, Article]
+
+
+def find_stories(
+    articles: Sequence[Article], embedder: Embedder | None
+) -> tuple[list[Story], list[Match]]:
+    """Group articles into stories: fingerprint, retrieve candidates, verify, cluster.
+
+    Articles are taken in publication order (undated last), so the stories
+    and their members come out in the order they appeared.
+
+    Args:
+        articles: the articles to group (already normalized).
+        embedder: the sentence embedder; ``None`` uses lexical and fact
+            evidence only (rewrites are then often missed).
+
+    Returns:
+        the stories, largest first, and every verified candidate pair.
+    """
+    ordered = sorted(articles, key=_publication_order)
+    fingerprints = fingerprint_many(ordered, embedder)
+    idf = compute_idf(ordered)
+    terms = [content_terms(a.body) for a in ordered]
+    verified: dict[tuple[str, str], Match] = {}
+    for i, j in sorted(candidate_pairs(fingerprints, idf)):
+        m = compare_fingerprints(
+            ordered[i], ordered[j], fingerprints[i], fingerprints[j],
+            idf=idf, terms_a=terms[i], terms_b=terms[j],
+        )
+        verified[(m.a, m.b)] = m
+    index = {a.id: k for k, a in enumerate(ordered)}
+
+    def match_of(x: Article, y: Article) -> Match:
+        found = verified.get((x.id, y.id)) or verified.get((y.id, x.id))
+        if found is None or found.a != x.id:
+            fx: Fingerprint = fingerprints[index[x.id]]
+            fy: Fingerprint = fingerprints[index[y.id]]
+            found = compare_fingerprints(x, y, fx, fy, idf=idf)
+        return found
+
+    by_id = {a.id: a for a in ordered}
+    groups = connected_components([a.id for a in ordered], verified.values())
+    stories = [build_story([by_id[x] for x in group], match_of) for group in groups]
+    stories.sort(key=lambda s: -len(s.members))
+    return stories, list(verified.values())
+
+
+def scan(
+    inputs: Iterable[str],
+    store: SQLiteStore,
+    settings: Settings | None = None,
+    *,
+    embedder: Embedder | None,
+    pattern: str | None = None,
+    on_progress: Callable[[IngestReport], None] | None = None,
+) -> ScanResult:
+    """Ingest ``inputs`` into ``store``, then group everything stored into stories.
+
+    The main job: what ``storytrace scan`` and ``make demo`` run.
+    """
+    report = ingest(inputs, store, settings, pattern=pattern, on_progress=on_progress)
+    articles = list(store.iter_articles())
+    stories, matches = find_stories(articles, embedder)
+    return ScanResult(
+        report=report, stories=stories, matches=matches, articles={a.id: a for a in articles}
+    )
+
+
+def _publication_order(a: Article) -> tuple[bool, datetime, str]:
+    return (a.published is None, as_utc(a.published) if a.published else _EPOCH, a.id)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _normalize(

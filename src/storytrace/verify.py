@@ -20,7 +20,8 @@ the relation.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -40,6 +41,7 @@ __all__ = [
     "Relation",
     "compare",
     "compare_fingerprints",
+    "compute_idf",
     "content_terms",
     "default_embedder",
     "entity_terms",
@@ -313,6 +315,15 @@ def content_terms(text: str) -> dict[str, int]:
         if len(w) > 2 and w not in _STOPWORDS and not w.isdigit():
             counts[w] = counts.get(w, 0) + 1
     return counts
+
+
+def compute_idf(articles: Sequence[Article]) -> dict[str, float]:
+    """Smoothed inverse document frequency of lower-cased words: ``ln((N+1)/(df+1)) + 1``."""
+    df: Counter[str] = Counter()
+    for art in articles:
+        df.update(set(tokens(f"{art.title or ''} {art.body}")))
+    n = len(articles)
+    return {t: math.log((n + 1) / (c + 1)) + 1.0 for t, c in df.items()}
 
 
 def entity_terms(facts: Facts) -> set[str]:

@@ -11,7 +11,7 @@ import pytest
 from ingest_helpers import split
 
 from storytrace.config import Settings
-from storytrace.ingest import iter_documents
+from storytrace.ingest import iter_documents, sources
 from storytrace.ingest.sources import format_of
 
 
@@ -234,7 +234,7 @@ def test_unexpected_errors_become_failures(tmp_path: Path, monkeypatch: pytest.M
     def broken(*args: object, **kwargs: object) -> str:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("storytrace.ingest.sources.decode_bytes", broken)
+    monkeypatch.setattr(sources, "decode_bytes", broken)
     items = list(iter_documents([str(tmp_path / "a.txt"), str(tmp_path / "b.txt")]))
     assert [str(item) for item in items] == [
         f"{tmp_path / 'a.txt'}: internal error while reading (RuntimeError: boom)",

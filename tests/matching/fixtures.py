@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from storytrace.evaluate import split_sentences
 from storytrace.model import Article, article_id
 
@@ -55,3 +57,7 @@ def templated(body: str, url: str) -> Article:
     """A repost with two template lines left in (as if normalization missed them)."""
     text = TEMPLATE[0] + "\n" + body + TEMPLATE[1] + "\n"
     return article(text, url=url)
+
+
+# ../shared/seeds beside the project checkout (tests that read it skip without it).
+SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SEEDS
 
+from fixtures import SEEDS
 from storytrace.evaluate import split_sentences
 from storytrace.model import Article, RawDocument
 from storytrace.verify import compare

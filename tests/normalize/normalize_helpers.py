@@ -7,7 +7,7 @@ from pathlib import Path
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "normalize"
 GAZETTE = FIXTURES / "gazette"
 # The mission's seed articles live beside the repository, not in it.
-SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
+from fixtures import SEEDS  # noqa: E402,F401  (tests/matching/fixtures.py; one definition)
 
 
 def gazette(name: str) -> str:

@@ -123,7 +123,12 @@ def test_verbatim_copies_keep_their_body() -> None:
             assert paragraph.startswith(start)
         assert BLURB not in article.body  # the template still goes
         assert_no_template(article)
-    assert len({a.id for a in copies}) == 1  # same body, no URL: one id
+    assert len({a.body for a in copies}) == 1
+    # ...but three pages are three articles (a copy is what users look for),
+    # and the same page read again is the same article.
+    assert len({a.id for a in copies}) == 3
+    again = only_articles(normalize_batch([raw(COPIES[0])], evidence))[0]
+    assert again.id == copies[0].id
     # The plain rule, blind to stories, would have taken the body.
     site = page_lines(raw(COPIES[0]))[0]
     assert evidence.is_boilerplate(site, copies[0].paragraphs[0])

@@ -127,6 +127,6 @@ def test_a_file_that_is_not_a_database_is_refused_and_left_alone(tmp_path: Path)
     path = tmp_path / "notes.sqlite"
     path.write_bytes(b"these are my notes, not a database" * 100)
     before = path.read_bytes()
-    with pytest.raises(StoreError, match="notes.sqlite"):
+    with pytest.raises(StoreError, match=r"notes\.sqlite"):
         SQLiteStore(path)
     assert path.read_bytes() == before

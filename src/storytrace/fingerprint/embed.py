@@ -93,6 +93,9 @@ class SentenceTransformerEmbedder:
     def _load(self) -> Any:
         if self._model is None:
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # a bar per load is noise in CLI output
 
             local = _packaged_model_path(self.model_name)
             if local is not None:

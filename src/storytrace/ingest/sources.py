@@ -135,10 +135,30 @@ def read_file(path: Path, settings: Settings) -> Iterator[Item]:
     if reader is None:
         sniffed = sniff_format(data[:_SNIFF_BYTES], origin)
         reader = "json" if sniffed == "jsonl" else sniffed
-    yield from _read_bytes(data, origin, reader, settings)
+    yield from _read_bytes(data, origin, reader, settings, site=mirror_host(path))
 
 
-def _read_bytes(data: bytes, origin: str, reader: Reader, settings: Settings) -> Iterator[Item]:
+# A folder named like a host name: how `wget --mirror` and most crawlers lay
+# pages out on disk (host/path/page.html).
+_HOST_NAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,24}")
+
+
+def mirror_host(path: Path) -> str | None:
+    """The host of a page saved in a mirror layout (``…/example.com/2026/page.html``).
+
+    The nearest parent folder whose name is a host name, or ``None``. Single
+    pages carry no address of their own; this gives their site back.
+    """
+    for parent in path.resolve().parents:
+        name = parent.name.casefold()
+        if _HOST_NAME.fullmatch(name):
+            return name.removeprefix("www.")
+    return None
+
+
+def _read_bytes(
+    data: bytes, origin: str, reader: Reader, settings: Settings, site: str | None = None
+) -> Iterator[Item]:
     if reader == "feed":
         yield from iter_feed(data, origin)
     elif reader == "json":
@@ -155,7 +175,7 @@ def _read_bytes(data: bytes, origin: str, reader: Reader, settings: Settings) ->
         content = decode_bytes(data, origin)
         if not content.strip():
             raise InputError(origin, "empty file (only whitespace)")
-        yield RawDocument(origin=origin, content=content, content_type=reader)
+        yield RawDocument(origin=origin, content=content, content_type=reader, site=site)
 
 
 def _read_stdin(stream: BinaryIO, settings: Settings) -> Iterator[Item]:

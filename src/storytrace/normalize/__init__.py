@@ -222,17 +222,20 @@ def normalize(raw: RawDocument, site_lines: SiteBoilerplate | None = None) -> Ar
     body = "\n\n".join(paragraphs)
 
     host = _host(raw.url)
+    canonical = extract.canonical_url if extract else None
     published = parse_published(raw.published)
     if published is None and extract is not None:
         published = parse_published(extract.date)
     if published is None:
         published = parse_published(found.date)
     return Article(
-        id=article_id(body, raw.url),
+        # The address keeps verbatim copies on two sites apart; without one,
+        # the record's own id or where it was read stands in for it.
+        id=article_id(body, raw.url or canonical or raw.source_id or raw.origin),
         body=body,
         title=clean_line(title) if title else None,
         url=raw.url,
-        canonical_url=extract.canonical_url if extract else None,
+        canonical_url=canonical,
         site=raw.site or (extract.sitename if extract else None) or host,
         author=raw.author or (extract.author if extract else None) or found.author,
         published=published,

@@ -24,7 +24,9 @@ __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SQLiteStore", "open_store"]
 MIGRATIONS: tuple[str, ...] = (
     # 1: articles and the per-page line hashes that cross-page boilerplate
     # detection counts (a row per page, so a page ingested twice counts once
-    # and deleting a page takes its lines with it).
+    # and deleting a page takes its lines with it). page_lines is a rowid
+    # table on purpose: SQLite 3.40's integrity_check wrongly reports the
+    # empty site key ("" = unknown site) as NULL in a WITHOUT ROWID table.
     """
     CREATE TABLE articles (
         id              TEXT PRIMARY KEY,
@@ -54,7 +56,7 @@ MIGRATIONS: tuple[str, ...] = (
         site        TEXT NOT NULL,
         line_hash   BLOB NOT NULL,
         PRIMARY KEY (article_id, line_hash)
-    ) WITHOUT ROWID;
+    );
     CREATE INDEX page_lines_site ON page_lines(site, line_hash);
     CREATE TABLE failures (
         origin      TEXT NOT NULL,

@@ -1,0 +1,88 @@
+"""Candidates, clustering and provenance, each alone, on the project's own fixtures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fixtures import BAKERY, FLOOD, FLOOD_REWRITE, article
+from storytrace.candidates import candidate_pairs, lsh_pairs, neighbour_pairs, rare_term_pairs
+from storytrace.cluster import connected_components
+from storytrace.fingerprint import fingerprint_many
+from storytrace.model import Article, Story
+from storytrace.provenance import build_story, likely_original, same_outlet
+from storytrace.verify import compare, compute_idf
+
+
+def _dated(a: Article, day: int, **changes: object) -> Article:
+    from dataclasses import replace
+
+    return replace(a, published=datetime(2026, 3, day, 9, tzinfo=UTC), **changes)
+
+
+def test_lsh_finds_copies_not_rewrites(hashing):
+    arts = [article(FLOOD, url="https://a.example/1"), article(FLOOD, url="https://b.example/2"),
+            article(FLOOD_REWRITE), article(BAKERY)]
+    fps = fingerprint_many(arts, hashing)
+    assert lsh_pairs(fps) == {(0, 1)}
+
+
+def test_neighbours_and_rare_terms_reach_the_rewrite(hashing):
+    arts = [article(FLOOD), article(FLOOD_REWRITE), article(BAKERY)]
+    fps = fingerprint_many(arts, hashing)
+    idf = compute_idf(arts)
+    assert (0, 1) in rare_term_pairs(fps, idf)  # Marrowby, Varnholt, 340, ...
+    assert (0, 2) not in rare_term_pairs(fps, idf)
+    near = neighbour_pairs(fps, k=1)
+    assert (0, 1) in near
+    assert (0, 1) in candidate_pairs(fps, idf)
+
+
+def test_neighbour_pairs_respects_the_cosine_floor(hashing):
+    fps = fingerprint_many([article(FLOOD), article(BAKERY)], hashing)
+    assert neighbour_pairs(fps, min_cosine=0.99) == set()
+
+
+def test_components_follow_same_story_edges_only(hashing):
+    a, b, c = article(FLOOD), article(FLOOD_REWRITE), article(BAKERY)
+    matches = [compare(a, b, embedder=hashing), compare(a, c, embedder=hashing)]
+    assert matches[0].same_story and not matches[1].same_story
+    groups = connected_components([a.id, b.id, c.id], matches)
+    assert groups == [[a.id, b.id], [c.id]]
+
+
+def test_original_is_the_earliest_version_that_claims_no_source():
+    first = _dated(article(FLOOD, url="https://herald.example/flood"), 2, site="herald.example")
+    # a copy dated earlier, but saying where it comes from
+    copy = _dated(article(FLOOD, url="https://farm.example/x"), 1, site="farm.example",
+                  claimed_source="herald.example")
+    later = _dated(article(FLOOD_REWRITE), 5, site="spin.example")
+    assert likely_original([later, copy, first]).id == first.id
+
+
+def test_undated_versions_fall_back_to_the_fullest():
+    brief = article("\n".join(FLOOD.splitlines()[:2]) + "\n")
+    full = article(FLOOD)
+    assert likely_original([brief, full]).id == full.id
+
+
+def test_a_source_outside_the_corpus_is_named(hashing):
+    copy = article(FLOOD, url="https://farm.example/x")
+    from dataclasses import replace
+
+    copy = replace(copy, site="farm.example", claimed_source="cnn.com")
+    rewrite = article(FLOOD_REWRITE)
+    story = build_story([copy, rewrite], lambda x, y: compare(x, y, embedder=hashing))
+    assert isinstance(story, Story)
+    assert story.claimed_original == "cnn.com"
+    assert story.original == rewrite.id  # the one that does not say it is a copy
+    assert story.members[0].relation == "original"
+
+
+def test_same_outlet_reads_names_and_hosts():
+    a = Article(id="x", body="b", site="Valley Herald", url="https://www.valleyherald.example/p")
+    assert same_outlet("valleyherald.example", a)
+    assert same_outlet("Valley Herald", a)
+    assert not same_outlet("cnn.com", a)
+    wire = Article(id="y", body="b", site="nwx-wire.example")
+    assert same_outlet("NWX", wire)
+    assert not same_outlet("N", wire)
