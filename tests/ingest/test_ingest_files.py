@@ -175,11 +175,15 @@ def test_folder_recursion_skips_hidden(fixtures: Path, tmp_path: Path) -> None:
     (root / ".hidden.txt").write_text("Hidden file that must never be read.")
     (root / "2024" / ".drafts").mkdir()
     (root / "2024" / ".drafts" / "secret.txt").write_text("Draft that must never be read.")
+    (root / "README.md").write_text("# This corpus\n\nWhat the folder holds, for people.")
+    (root / "LICENSE").write_text("Licensed under terms that are not news.")
     docs, failures = read(root)
     assert failures == []
     names = [Path(d.origin).name for d in docs]
     assert names == ["fire.html", "weather.txt", "index.HTM", "mystery.dat"]
     assert docs[3].content_type == "html"  # sniffed
+    # named directly, a README is read like any text file
+    assert [Path(d.origin).name for d in read(root / "README.md")[0]] == ["README.md"]
 
 
 def test_folder_glob_is_case_insensitive(fixtures: Path) -> None:

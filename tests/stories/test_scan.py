@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from fixtures import BAKERY, FLOOD
+from fixtures import BAKERY, FLOOD, SEEDS
 from storytrace.cli import app
 from storytrace.demo import corpus_path, labels_path
 from storytrace.model import Article, Story, StoryMember
@@ -124,3 +124,18 @@ def test_scan_stores_then_groups(tmp_path: Path, hashing) -> None:
         assert [len(s.members) for s in result.stories] == [1]
         again = scan([str(tmp_path)], db, embedder=hashing)
         assert again.report.duplicates == 1 and db.count() == 1
+
+
+@pytest.mark.seeds
+@pytest.mark.slow
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not present")
+def test_seeds_are_one_story_whose_source_is_named(tmp_path: Path, real_embedder) -> None:
+    with SQLiteStore(tmp_path / "s.sqlite") as db:
+        result = scan([str(SEEDS)], db, embedder=real_embedder)
+        assert result.report.stored == 3 and not result.report.failures  # README skipped
+    [story] = [s for s in result.stories if len(s.members) > 1]
+    assert len(story.members) == 3
+    assert story.claimed_original == "cnn.com"
+    by_origin = {Path(result.articles[m.article_id].origin).name[:3]: m for m in story.members}
+    assert by_origin["003"].relation != "original"  # it says it is a copy
+    assert result.articles[by_origin["003"].article_id].claimed_source == "cnn.com"

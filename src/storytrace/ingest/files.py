@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
 import stat
 import sys
 import zlib
@@ -163,10 +164,17 @@ def is_hidden(name: str) -> bool:
     return name.startswith(".") or name.endswith("~")
 
 
+# A folder of news (a crawl, a dataset) often carries its own documentation;
+# those files describe the data and are never articles in it.
+_FOLDER_DOCS = re.compile(r"(?i)(readme|license|licence|changelog|copying|notice)(\.[a-z]+)?")
+
+
 def walk_files(root: Path) -> tuple[list[Path], list[InputError]]:
     """The visible regular files under ``root``, sorted, and the folders that failed.
 
-    Symbolic links to folders are not followed (they can loop).
+    Symbolic links to folders are not followed (they can loop). A folder's
+    own documentation (README, LICENSE, CHANGELOG, NOTICE) is skipped; name
+    such a file directly to read it.
 
     Returns:
         the files, and one error for each folder that could not be listed.
@@ -182,7 +190,7 @@ def walk_files(root: Path) -> tuple[list[Path], list[InputError]]:
     for folder, dirs, names in os.walk(root, onerror=on_error):
         dirs[:] = sorted(d for d in dirs if not is_hidden(d))
         for name in sorted(names):
-            if not is_hidden(name):
+            if not is_hidden(name) and not _FOLDER_DOCS.fullmatch(name):
                 files.append(Path(folder) / name)
     files.sort()
     return files, errors
