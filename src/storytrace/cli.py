@@ -16,16 +16,24 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from storytrace.config import FieldMap, Settings
 from storytrace.errors import StorytraceError
-from storytrace.fingerprint import DEFAULT_MODEL, Embedder, SentenceTransformerEmbedder
+from storytrace.evaluate import articles_from_docs, evaluate_pairs, load_jsonl, run_pairs
+from storytrace.fingerprint import (
+    DEFAULT_MODEL,
+    Embedder,
+    SentenceTransformerEmbedder,
+    fingerprint_many,
+)
 from storytrace.model import Article, Story
-from storytrace.pipeline import IngestReport, ScanResult, ingest, scan
+from storytrace.pipeline import IngestReport, ScanResult, ingest, load_article, scan
 from storytrace.report import render_report
 from storytrace.store import SQLiteStore
+from storytrace.verify import Match, compare
 
 app = typer.Typer(
     name="storytrace",
@@ -294,6 +302,209 @@ def story_json(story: Story) -> dict[str, object]:
             for m in story.members
         ],
     }
+
+
+@app.command("compare")
+def compare_command(
+    first: Annotated[str, typer.Argument(help="A file, a URL, or a stored article id.")],
+    second: Annotated[str, typer.Argument(help="A file, a URL, or a stored article id.")],
+    store: StoreOption = Path(DEFAULT_STORE),
+    model: ModelOption = DEFAULT_MODEL,
+    allow_private_urls: PrivateUrlsOption = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the match as JSON.")] = False,
+) -> None:
+    """How two articles relate: same story or not, the relation, a score, the evidence."""
+    settings = _settings(None, allow_private_urls, None)
+    db = _open_store(store) if store.exists() else None
+    try:
+        a = load_article(first, db, settings)
+        b = load_article(second, db, settings)
+    except StorytraceError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    finally:
+        if db is not None:
+            db.close()
+    fa, fb = fingerprint_many([a, b], _embedder(model))
+    match = compare(a, b, fa=fa, fb=fb)
+    if json_out:
+        sys.stdout.write(json.dumps(match_json(match, evidence=True), ensure_ascii=False) + "\n")
+        return
+    _print_match(match, a, b)
+
+
+def _print_match(match: Match, a: Article, b: Article) -> None:
+    verdict = "[green]same story[/]" if match.same_story else "[red]not the same story[/]"
+    out.print(f"{verdict}: [bold]{match.relation}[/] (score {match.score:.3f})")
+    ev = match.evidence
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("evidence")
+    table.add_column("value", overflow="fold")
+    rows = [
+        ("A", f"{a.title or a.body[:60]} ({a.site or a.origin})"),
+        ("B", f"{b.title or b.body[:60]} ({b.site or b.origin})"),
+        ("5-shingle Jaccard", f"{ev.jaccard5:.3f}"),
+        ("containment A in B / B in A", f"{ev.containment_ab:.3f} / {ev.containment_ba:.3f}"),
+        ("document cosine", "-" if ev.cosine is None else f"{ev.cosine:.3f}"),
+        ("aligned sentences (coverage, order)",
+         f"{ev.alignment_coverage:.2f}, {ev.alignment_order:.2f}"),
+        ("shared names", ", ".join(ev.shared_entities) or "-"),
+        ("shared numbers", ", ".join(ev.shared_numbers) or "-"),
+        ("numbers in conflict", ", ".join(ev.number_conflicts) or "-"),
+        ("shared dates", ", ".join(ev.shared_dates) or "-"),
+        ("shared quotes", " | ".join(ev.shared_quotes) or "-"),
+        ("days apart", "-" if ev.time_gap_days is None else f"{ev.time_gap_days:.1f}"),
+    ]
+    for name, value in rows:
+        table.add_row(name, escape(value))
+    out.print(table, highlight=False)
+    for pair in ev.aligned[:3]:
+        a_text, b_text = escape(pair.a), escape(pair.b)  # article text is never markup
+        out.print(f"  [dim]{pair.similarity:.2f}[/] A: {a_text}\n       B: {b_text}",
+                  highlight=False)
+
+
+def match_json(match: Match, *, evidence: bool = False) -> dict[str, object]:
+    """The JSON form of a match: ``{"a","b","same_story","relation","score"}`` (+ evidence)."""
+    data: dict[str, object] = {
+        "a": match.a,
+        "b": match.b,
+        "same_story": match.same_story,
+        "relation": match.relation,
+        "score": round(match.score, 6),
+    }
+    if evidence:
+        ev = match.evidence
+        data["evidence"] = {
+            "jaccard5": ev.jaccard5,
+            "containment_ab": ev.containment_ab,
+            "containment_ba": ev.containment_ba,
+            "cosine": ev.cosine,
+            "alignment_coverage": ev.alignment_coverage,
+            "alignment_order": ev.alignment_order,
+            "aligned": [{"a": p.a, "b": p.b, "similarity": p.similarity} for p in ev.aligned],
+            "shared_entities": list(ev.shared_entities),
+            "shared_numbers": list(ev.shared_numbers),
+            "number_conflicts": list(ev.number_conflicts),
+            "shared_dates": list(ev.shared_dates),
+            "date_conflicts": list(ev.date_conflicts),
+            "shared_quotes": list(ev.shared_quotes),
+            "time_gap_days": ev.time_gap_days,
+            "features": dict(ev.features),
+        }
+    return data
+
+
+DocsOption = Annotated[
+    Path,
+    typer.Option(
+        "--docs", help='JSON lines {"id","text"[,"title","date","source","url"]}.',
+        exists=True, dir_okay=False,
+    ),
+]
+PairsOption = Annotated[
+    Path,
+    typer.Option("--pairs", help='JSON lines {"a","b",...}.', exists=True, dir_okay=False),
+]
+
+
+@app.command("pairs")
+def pairs_command(
+    docs: DocsOption,
+    pairs: PairsOption,
+    out_path: Annotated[Path, typer.Option("--out", help="Where the verdicts go (JSON lines).")],
+    model: ModelOption = DEFAULT_MODEL,
+) -> None:
+    """Verify every pair of a batch, without a store.
+
+    Writes one {"a","b","same_story","relation","score"} line per pair.
+    """
+    try:
+        doc_rows, pair_rows = load_jsonl(docs), load_jsonl(pairs)
+        articles = articles_from_docs(doc_rows)
+        ids = [(str(p["a"]), str(p["b"])) for p in pair_rows]
+    except (ValueError, KeyError, TypeError) as exc:
+        err.print(f"[red]error:[/] {docs} / {pairs}: {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    known = {a.id for a in articles}
+    missing = sorted({x for pair in ids for x in pair} - known)
+    if missing:
+        err.print(f"[red]error:[/] {pairs}: ids not in {docs}: {', '.join(missing[:5])}")
+        raise typer.Exit(2)
+    matches, _, _ = run_pairs(articles, ids, _embedder(model))
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with out_path.open("w", encoding="utf-8") as fh:
+        for m in matches:
+            fh.write(json.dumps(match_json(m)) + "\n")
+    err.print(f"{len(matches)} pairs written to {out_path}", highlight=False)
+
+
+@app.command("eval")
+def eval_command(
+    dataset: Annotated[
+        Path | None,
+        typer.Argument(help="A folder holding docs.jsonl and pairs.jsonl (or use --docs/--pairs).",
+                       file_okay=False),
+    ] = None,
+    docs: Annotated[Path | None, typer.Option("--docs", help="Documents (JSON lines).")] = None,
+    pairs: Annotated[Path | None, typer.Option("--pairs", help="Labelled pairs.")] = None,
+    label_field: Annotated[str, typer.Option("--label", help="0/1 same-story field.")] = "label",
+    graded: Annotated[
+        str | None, typer.Option("--graded", help="A graded-similarity field, for Pearson.")
+    ] = None,
+    lower_is_similar: Annotated[
+        bool, typer.Option("--lower-is-similar", help="The graded field runs the other way.")
+    ] = False,
+    relation_field: Annotated[
+        str | None,
+        typer.Option("--relation", help="A true-relation field, for the confusion matrix."),
+    ] = None,
+    model: ModelOption = DEFAULT_MODEL,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Score matching on a labelled set: P, R, F1, AUC, Pearson, relations, and two baselines."""
+    if dataset is not None:
+        docs, pairs = docs or dataset / "docs.jsonl", pairs or dataset / "pairs.jsonl"
+    if docs is None or pairs is None or not docs.is_file() or not pairs.is_file():
+        raise typer.BadParameter(
+            "give a folder with docs.jsonl and pairs.jsonl, or --docs and --pairs"
+        )
+    try:
+        doc_rows, pair_rows = load_jsonl(docs), load_jsonl(pairs)
+    except ValueError as exc:
+        err.print(f"[red]error:[/] {docs} / {pairs}: {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    sign = -1.0 if lower_is_similar else 1.0
+    result = evaluate_pairs(
+        str(dataset or docs.parent), doc_rows, pair_rows, _embedder(model),
+        label=lambda p: int(p[label_field]),
+        graded=(lambda p: sign * float(p[graded])) if graded else None,
+        true_relation=(lambda p: p.get(relation_field)) if relation_field else None,
+    )
+    figures = {"set": result.name, "pairs": result.n_pairs, **result.metrics,
+               "baselines": result.baselines, "relations": result.relations,
+               "seconds": round(result.timings["total_s"], 1)}
+    if json_out:
+        sys.stdout.write(json.dumps(figures) + "\n")
+        return
+    table = Table(title=f"{result.name}: {result.n_pairs} pairs", header_style="bold")
+    for name in ("", "precision", "recall", "F1", "AUC", "Pearson"):
+        table.add_column(name, justify="right")
+    m, b = result.metrics, result.baselines
+
+    def f(x: float | None) -> str:
+        return "-" if x is None else f"{x:.3f}"
+
+    table.add_row("storytrace", f(m["precision"]), f(m["recall"]), f(m["f1"]), f(m["auc"]),
+                  f(m.get("pearson")))
+    table.add_row("MinHash J>=0.5", "", f(b["minhash_recall"]), f(b["minhash_f1"]),
+                  f(b["minhash_auc"]), f(b.get("minhash_pearson")))
+    if "cosine_f1" in b:
+        table.add_row(f"cosine>={b['cosine_threshold']:.2f} (best)", "", "", f(b["cosine_f1"]),
+                      f(b["cosine_auc"]), f(b.get("cosine_pearson")))
+    out.print(table)
+    for truth, row in sorted(result.relations.items()):
+        out.print(f"  {truth:>24} -> " + ", ".join(f"{k} {v}" for k, v in sorted(row.items())))
 
 
 @app.command("articles")

@@ -15,6 +15,7 @@ from itertools import islice
 from storytrace.candidates import candidate_pairs
 from storytrace.cluster import connected_components
 from storytrace.config import Settings
+from storytrace.errors import InputError
 from storytrace.fingerprint import Embedder, Fingerprint, fingerprint_many
 from storytrace.ingest import iter_documents
 from storytrace.model import Article, Failure, RawDocument, Story, as_utc
@@ -23,7 +24,15 @@ from storytrace.provenance import build_story
 from storytrace.store import SQLiteStore
 from storytrace.verify import Match, compare_fingerprints, compute_idf, content_terms
 
-__all__ = ["IngestReport", "ScanResult", "find_stories", "ingest", "read_articles", "scan"]
+__all__ = [
+    "IngestReport",
+    "ScanResult",
+    "find_stories",
+    "ingest",
+    "load_article",
+    "read_articles",
+    "scan",
+]
 
 # Articles normalized and committed together. Large enough that SQLite's
 # per-transaction cost vanishes, small enough that a crash loses little and
@@ -197,6 +206,31 @@ def scan(
     return ScanResult(
         report=report, stories=stories, matches=matches, articles={a.id: a for a in articles}
     )
+
+
+def load_article(ref: str, store: SQLiteStore | None, settings: Settings | None = None) -> Article:
+    """One article named by ``ref``: a file or URL to read, or an id/URL in ``store``.
+
+    A path that exists (or an http(s) URL) is read and normalized; its first
+    article is returned. Otherwise ``ref`` is looked up in the store.
+
+    Raises:
+        InputError: nothing readable is named by ``ref``, or it is ambiguous.
+    """
+    from pathlib import Path
+
+    if Path(ref).exists() or ref.startswith(("http://", "https://")):
+        for item in read_articles([ref], settings):
+            if isinstance(item, Failure):
+                raise InputError(item.origin, item.reason)
+            return item
+        raise InputError(ref, "no article in it")
+    found = store.find(ref) if store is not None else []
+    if not found:
+        raise InputError(ref, "no such file, and no stored article with this id or URL")
+    if len(found) > 1:
+        raise InputError(ref, f"matches {len(found)} stored articles; give more of the id")
+    return found[0]
 
 
 def _publication_order(a: Article) -> tuple[bool, datetime, str]:

@@ -1,0 +1,97 @@
+"""`storytrace compare`, `pairs` and `eval` end to end on the project's fixtures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from fixtures import BAKERY, FLOOD, FLOOD_REWRITE
+from storytrace.cli import app
+
+runner = CliRunner()
+
+
+def _docs(tmp_path: Path) -> tuple[Path, Path]:
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text("".join(json.dumps(d) + "\n" for d in [
+        {"id": "flood", "text": FLOOD, "title": "Marrowby floods"},
+        {"id": "copy", "text": FLOOD},
+        {"id": "spun", "text": FLOOD_REWRITE},
+        {"id": "bakery", "text": BAKERY},
+    ]))
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps(p) + "\n" for p in [
+        {"a": "flood", "b": "copy", "label": 1, "relation": "duplicate", "grade": 4},
+        {"a": "flood", "b": "spun", "label": 1, "relation": "rewrite", "grade": 3},
+        {"a": "flood", "b": "bakery", "label": 0, "relation": "unrelated", "grade": 1},
+        {"a": "spun", "b": "bakery", "label": 0, "relation": "unrelated", "grade": 1},
+    ]))
+    return docs, pairs
+
+
+def test_compare_two_files_as_json(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(FLOOD)
+    (tmp_path / "b.txt").write_text(BAKERY)
+    result = runner.invoke(app, ["compare", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"),
+                                 "--model", "none", "--json", "--store", str(tmp_path / "no.db")])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["same_story"] is False and data["relation"] == "unrelated"
+    assert 0.0 <= data["score"] < 0.5
+    assert {"shared_entities", "aligned", "features"} <= set(data["evidence"])
+    assert not (tmp_path / "no.db").exists()  # comparing files creates no store
+
+
+def test_compare_a_stored_article_with_a_file(tmp_path: Path) -> None:
+    store = tmp_path / "s.sqlite"
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "flood.txt").write_text(FLOOD)
+    runner.invoke(app, ["ingest", str(tmp_path / "in"), "--store", str(store)])
+    listed = runner.invoke(app, ["articles", "--store", str(store), "--json"])
+    stored_id = json.loads(listed.stdout.splitlines()[0])["id"]
+    (tmp_path / "copy.txt").write_text(FLOOD)
+    result = runner.invoke(app, ["compare", stored_id[:8], str(tmp_path / "copy.txt"),
+                                 "--store", str(store), "--model", "none"])
+    assert result.exit_code == 0, result.output
+    assert "same story" in result.output and "duplicate" in result.output
+
+
+def test_compare_names_what_it_cannot_find(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["compare", "nope", str(tmp_path / "missing.txt"),
+                                 "--store", str(tmp_path / "s.sqlite"), "--model", "none"])
+    assert result.exit_code == 2
+    assert "nope" in result.output
+
+
+def test_pairs_writes_one_verdict_per_pair(tmp_path: Path) -> None:
+    docs, pairs = _docs(tmp_path)
+    out = tmp_path / "out" / "verdicts.jsonl"
+    result = runner.invoke(app, ["pairs", "--docs", str(docs), "--pairs", str(pairs),
+                                 "--out", str(out), "--model", "none"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [set(r) for r in rows] == [{"a", "b", "same_story", "relation", "score"}] * 4
+    assert rows[0]["relation"] == "duplicate" and rows[0]["same_story"]
+    assert not rows[2]["same_story"]
+
+
+def test_pairs_refuses_unknown_ids(tmp_path: Path) -> None:
+    docs, pairs = _docs(tmp_path)
+    pairs.write_text(json.dumps({"a": "flood", "b": "ghost"}) + "\n")
+    result = runner.invoke(app, ["pairs", "--docs", str(docs), "--pairs", str(pairs),
+                                 "--out", str(tmp_path / "o.jsonl"), "--model", "none"])
+    assert result.exit_code == 2 and "ghost" in result.output
+
+
+def test_eval_prints_metrics_and_baselines(tmp_path: Path) -> None:
+    _docs(tmp_path)
+    result = runner.invoke(app, ["eval", str(tmp_path), "--graded", "grade",
+                                 "--relation", "relation", "--model", "none", "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert figures["pairs"] == 4
+    assert {"precision", "recall", "f1", "auc", "pearson"} <= set(figures)
+    assert "minhash_f1" in figures["baselines"]
+    assert figures["relations"]["duplicate"] == {"duplicate": 1}
