@@ -30,7 +30,14 @@ from storytrace.fingerprint import (
     fingerprint_many,
 )
 from storytrace.model import Article, Story
-from storytrace.pipeline import IngestReport, ScanResult, ingest, load_article, scan
+from storytrace.pipeline import (
+    IngestReport,
+    ScanResult,
+    ingest,
+    load_article,
+    match_article,
+    scan,
+)
 from storytrace.report import render_report
 from storytrace.store import SQLiteStore
 from storytrace.verify import Match, compare
@@ -331,6 +338,42 @@ def compare_command(
         sys.stdout.write(json.dumps(match_json(match, evidence=True), ensure_ascii=False) + "\n")
         return
     _print_match(match, a, b)
+
+
+@app.command("match")
+def match_command(
+    ref: Annotated[str, typer.Argument(help="A stored article id (or prefix, URL), or a file.")],
+    store: StoreOption = Path(DEFAULT_STORE),
+    model: ModelOption = DEFAULT_MODEL,
+    limit: Annotated[int, typer.Option("--limit", help="Show at most this many.")] = 20,
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """The stored versions of an article's story, best first."""
+    with _open_store(store) as db:
+        try:
+            article = load_article(ref, db)
+        except StorytraceError as exc:
+            err.print(f"[red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(2) from exc
+        matches = match_article(article, db, _embedder(model))[:limit]
+        others = {m.b: db.get(m.b) for m in matches}
+    if json_out:
+        for m in matches:
+            sys.stdout.write(json.dumps(match_json(m)) + "\n")
+        return
+    table = Table(title=f"versions of {article.title or article.id}", header_style="bold")
+    for name in ("id", "relation", "score", "site", "published", "title"):
+        table.add_column(name, overflow="fold")
+    for m in matches:
+        other = others[m.b]
+        table.add_row(
+            m.b, m.relation, f"{m.score:.3f}", (other and other.site) or "",
+            other.published.date().isoformat() if other and other.published else "",
+            escape((other and other.title) or ""),
+        )
+    out.print(table)
+    if not matches:
+        out.print("no other version of this story in the store")
 
 
 def _print_match(match: Match, a: Article, b: Article) -> None:

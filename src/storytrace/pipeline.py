@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 
-from storytrace.candidates import candidate_pairs
+import numpy as np
+
+from storytrace.candidates import MIN_COSINE, NEIGHBOURS, candidate_pairs
 from storytrace.cluster import connected_components
 from storytrace.config import Settings
 from storytrace.errors import InputError
-from storytrace.fingerprint import Embedder, Fingerprint, fingerprint_many
+from storytrace.fingerprint import Embedder, Fingerprint, band_keys, fingerprint_many
 from storytrace.ingest import iter_documents
 from storytrace.model import Article, Failure, RawDocument, Story, as_utc
 from storytrace.normalize import SiteBoilerplate, normalize_batch, page_lines
@@ -28,8 +30,11 @@ __all__ = [
     "IngestReport",
     "ScanResult",
     "find_stories",
+    "fingerprints_for",
+    "index_store",
     "ingest",
     "load_article",
+    "match_article",
     "read_articles",
     "scan",
 ]
@@ -143,8 +148,31 @@ class ScanResult:
     articles: dict[str, Article]
 
 
+def fingerprints_for(
+    articles: Sequence[Article], embedder: Embedder | None, store: SQLiteStore | None = None
+) -> list[Fingerprint]:
+    """Fingerprints of ``articles``: from the store where cached, computed (and cached) otherwise.
+
+    Fingerprints are cached per embedder name, so switching models never
+    compares vectors of two models. Without a store nothing is cached.
+    """
+    model = embedder.name if embedder is not None else ""
+    cached = store.get_fingerprints([a.id for a in articles], model) if store else {}
+    missing = [a for a in articles if a.id not in cached]
+    for start in range(0, len(missing), BATCH_SIZE):
+        batch = missing[start : start + BATCH_SIZE]
+        made = fingerprint_many(batch, embedder)
+        if store is not None:
+            store.put_fingerprints(made, model)
+        cached.update((fp.article_id, fp) for fp in made)
+    return [cached[a.id] for a in articles]
+
+
 def find_stories(
-    articles: Sequence[Article], embedder: Embedder | None
+    articles: Sequence[Article],
+    embedder: Embedder | None,
+    *,
+    store: SQLiteStore | None = None,
 ) -> tuple[list[Story], list[Match]]:
     """Group articles into stories: fingerprint, retrieve candidates, verify, cluster.
 
@@ -155,12 +183,13 @@ def find_stories(
         articles: the articles to group (already normalized).
         embedder: the sentence embedder; ``None`` uses lexical and fact
             evidence only (rewrites are then often missed).
+        store: where fingerprints are cached between runs (optional).
 
     Returns:
         the stories, largest first, and every verified candidate pair.
     """
     ordered = sorted(articles, key=_publication_order)
-    fingerprints = fingerprint_many(ordered, embedder)
+    fingerprints = fingerprints_for(ordered, embedder, store)
     idf = compute_idf(ordered)
     terms = [content_terms(a.body) for a in ordered]
     verified: dict[tuple[str, str], Match] = {}
@@ -187,6 +216,58 @@ def find_stories(
     return stories, list(verified.values())
 
 
+def index_store(store: SQLiteStore, embedder: Embedder | None) -> int:
+    """Fingerprint every stored article that has no fingerprint for ``embedder`` yet.
+
+    ``ingest`` stores text only (fast, no model); matching needs every
+    article indexed. Returns how many were fingerprinted now.
+    """
+    model = embedder.name if embedder is not None else ""
+    missing = store.unfingerprinted(model)
+    for start in range(0, len(missing), BATCH_SIZE):
+        batch = [a for a in (store.get(x) for x in missing[start : start + BATCH_SIZE]) if a]
+        fingerprints_for(batch, embedder, store)
+    return len(missing)
+
+
+def match_article(
+    article: Article,
+    store: SQLiteStore,
+    embedder: Embedder | None,
+    *,
+    neighbours: int = NEIGHBOURS,
+) -> list[Match]:
+    """The stored versions of ``article``'s story, best first.
+
+    Candidates come from the store's LSH band index and the nearest stored
+    document vectors; each is verified. The article need not be stored.
+
+    Returns:
+        every verified candidate with ``same_story``, highest score first
+        (``a`` is always ``article``).
+    """
+    index_store(store, embedder)
+    [fp] = fingerprints_for([article], embedder, store)
+    ids = store.band_neighbours(band_keys(fp.minhash)) if len(fp.shingles5) else set()
+    model = embedder.name if embedder is not None else ""
+    vector_ids, vectors = store.document_vectors(model)
+    if fp.embedding is not None and len(vector_ids):
+        sims = vectors @ fp.embedding
+        top = np.argsort(-sims)[: neighbours + 1]
+        ids.update(vector_ids[i] for i in top if sims[i] >= MIN_COSINE)
+    ids.discard(article.id)
+    others = [a for a in (store.get(x) for x in sorted(ids)) if a is not None]
+    if not others:
+        return []
+    other_fps = fingerprints_for(others, embedder, store)
+    idf = compute_idf([article, *store.iter_articles()])
+    matches = [
+        compare_fingerprints(article, other, fp, ofp, idf=idf)
+        for other, ofp in zip(others, other_fps, strict=True)
+    ]
+    return sorted((m for m in matches if m.same_story), key=lambda m: -m.score)
+
+
 def scan(
     inputs: Iterable[str],
     store: SQLiteStore,
@@ -202,7 +283,7 @@ def scan(
     """
     report = ingest(inputs, store, settings, pattern=pattern, on_progress=on_progress)
     articles = list(store.iter_articles())
-    stories, matches = find_stories(articles, embedder)
+    stories, matches = find_stories(articles, embedder, store=store)
     return ScanResult(
         report=report, stories=stories, matches=matches, articles={a.id: a for a in articles}
     )

@@ -33,6 +33,11 @@ class Embedder(Protocol):
     """Anything that turns texts into L2-normalized float32 vectors of size ``dim``."""
 
     @property
+    def name(self) -> str:
+        """What made the vectors (a model name): vectors of two names never compare."""
+        ...
+
+    @property
     def dim(self) -> int:
         """Vector size."""
         ...
@@ -107,6 +112,11 @@ class SentenceTransformerEmbedder:
         return self._model
 
     @property
+    def name(self) -> str:
+        """The model name or folder given."""
+        return self.model_name
+
+    @property
     def dim(self) -> int:
         """Vector size (loads the model)."""
         model = self._load()
@@ -139,6 +149,11 @@ class HashingEmbedder:
 
     def __init__(self, dim: int = 256) -> None:
         self._dim = dim
+
+    @property
+    def name(self) -> str:
+        """``hashing-DIM``."""
+        return f"hashing-{self._dim}"
 
     @property
     def dim(self) -> int:

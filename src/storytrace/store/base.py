@@ -6,6 +6,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
+from storytrace.fingerprint import Fingerprint
 from storytrace.model import Article
 
 __all__ = ["AddResult", "Store"]
@@ -58,6 +61,26 @@ class Store(Protocol):
 
     def delete(self, article_id: str) -> bool:
         """Remove one article; ``True`` if it was there."""
+        ...
+
+    def put_fingerprints(self, fingerprints: Sequence[Fingerprint], model: str) -> None:
+        """Store fingerprints made with embedder ``model`` and index their LSH bands."""
+        ...
+
+    def get_fingerprints(self, ids: Sequence[str], model: str) -> dict[str, Fingerprint]:
+        """The stored fingerprints of ``ids`` made with ``model``."""
+        ...
+
+    def unfingerprinted(self, model: str) -> list[str]:
+        """Ids of stored articles with no fingerprint made with ``model``."""
+        ...
+
+    def document_vectors(self, model: str) -> tuple[list[str], np.ndarray]:
+        """Ids and document vectors (rows) of every article fingerprinted with ``model``."""
+        ...
+
+    def band_neighbours(self, keys: Sequence[int], max_bucket: int = 50) -> set[str]:
+        """Ids of articles that share an LSH band key (oversized buckets skipped)."""
         ...
 
     def site_line_counts(self, min_pages: int = 2) -> Iterator[tuple[str, bytes, int]]:

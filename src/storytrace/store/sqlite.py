@@ -13,9 +13,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
 from storytrace.errors import StoreError
+from storytrace.fingerprint import Fingerprint, band_keys
 from storytrace.model import Article
 from storytrace.store.base import AddResult
+from storytrace.store.codec import FINGERPRINT_COLUMNS, fingerprint_row, row_fingerprint
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SQLiteStore", "open_store"]
 
@@ -64,6 +68,30 @@ MIGRATIONS: tuple[str, ...] = (
         at          TEXT NOT NULL
     );
     """,
+    # 2: fingerprints (one row per article and embedder) and the MinHash LSH
+    # band index. Band keys are unsigned 64-bit; they are stored as the
+    # signed integer with the same bits (SQLite integers are signed).
+    """
+    CREATE TABLE fingerprints (
+        article_id          TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        model               TEXT NOT NULL,
+        body_sha256         TEXT NOT NULL,
+        minhash             BLOB NOT NULL,
+        shingles3           BLOB NOT NULL,
+        shingles5           BLOB NOT NULL,
+        embedding           BLOB,
+        sentence_embeddings BLOB,
+        sentences           TEXT NOT NULL,
+        facts               TEXT NOT NULL
+    );
+    CREATE INDEX fingerprints_sha ON fingerprints(body_sha256);
+    CREATE TABLE lsh_bands (
+        band_key    INTEGER NOT NULL,
+        article_id  TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE
+    );
+    CREATE INDEX lsh_bands_key ON lsh_bands(band_key);
+    CREATE INDEX lsh_bands_article ON lsh_bands(article_id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -71,6 +99,11 @@ _ARTICLE_COLUMNS = (
     "id, source_id, origin, url, canonical_url, site, title, author, published, "
     "claimed_source, dateline, end_slug, body, sentences, boilerplate"
 )
+
+
+def _signed(key: int) -> int:
+    """The signed 64-bit integer with the bits of an unsigned band key."""
+    return key - (1 << 64) if key >= 1 << 63 else key
 
 
 def open_store(path: str | Path) -> SQLiteStore:
@@ -182,6 +215,86 @@ class SQLiteStore:
             db.execute("ROLLBACK")
             raise
         return AddResult(stored=tuple(stored), duplicates=tuple(duplicates))
+
+    def put_fingerprints(self, fingerprints: Sequence[Fingerprint], model: str) -> None:
+        """Store fingerprints (replacing older ones) and their LSH bands, in one transaction.
+
+        ``model`` names the embedder that made the vectors, so vectors of two
+        models are never compared. Fingerprints of articles not in the store
+        are skipped.
+        """
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for fp in fingerprints:
+                if db.execute("SELECT 1 FROM articles WHERE id = ?", (fp.article_id,)).fetchone():
+                    db.execute(
+                        f"INSERT OR REPLACE INTO fingerprints ({FINGERPRINT_COLUMNS}) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        fingerprint_row(fp, model),
+                    )
+                    db.execute("DELETE FROM lsh_bands WHERE article_id = ?", (fp.article_id,))
+                    if len(fp.shingles5):
+                        db.executemany(
+                            "INSERT INTO lsh_bands (band_key, article_id) VALUES (?, ?)",
+                            [(_signed(k), fp.article_id) for k in set(band_keys(fp.minhash))],
+                        )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def get_fingerprints(self, ids: Sequence[str], model: str) -> dict[str, Fingerprint]:
+        """The stored fingerprints of ``ids`` made with ``model`` (others are absent)."""
+        out: dict[str, Fingerprint] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT {FINGERPRINT_COLUMNS} FROM fingerprints "
+                f"WHERE model = ? AND article_id IN ({marks})",
+                (model, *chunk),
+            )
+            for row in rows:
+                out[row[0]] = row_fingerprint(row)
+        return out
+
+    def unfingerprinted(self, model: str) -> list[str]:
+        """Ids of stored articles with no fingerprint made with ``model``, in ingest order."""
+        return [
+            row[0]
+            for row in self._db.execute(
+                "SELECT id FROM articles WHERE id NOT IN "
+                "(SELECT article_id FROM fingerprints WHERE model = ?) ORDER BY seq",
+                (model,),
+            )
+        ]
+
+    def document_vectors(self, model: str) -> tuple[list[str], np.ndarray]:
+        """Every stored document vector made with ``model``: ids and a float32 matrix."""
+        ids: list[str] = []
+        rows: list[np.ndarray] = []
+        for article_id, blob in self._db.execute(
+            "SELECT article_id, embedding FROM fingerprints "
+            "WHERE model = ? AND embedding IS NOT NULL ORDER BY article_id",
+            (model,),
+        ):
+            ids.append(article_id)
+            rows.append(np.frombuffer(blob, dtype="<f4"))
+        matrix = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 0), np.float32)
+        return ids, matrix
+
+    def band_neighbours(self, keys: Sequence[int], max_bucket: int = 50) -> set[str]:
+        """Articles sharing at least one LSH band key; buckets over ``max_bucket`` skipped."""
+        found: set[str] = set()
+        for key in set(keys):
+            members = self._db.execute(
+                "SELECT article_id FROM lsh_bands WHERE band_key = ? LIMIT ?",
+                (_signed(key), max_bucket + 1),
+            ).fetchall()
+            if len(members) <= max_bucket:
+                found.update(m[0] for m in members)
+        return found
 
     def record_failures(self, failures: Sequence[tuple[str, str]]) -> None:
         """Keep a log of inputs that failed, so ``storytrace failures`` can list them."""
