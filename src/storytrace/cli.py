@@ -502,24 +502,35 @@ def eval_command(
         str | None,
         typer.Option("--relation", help="A true-relation field, for the confusion matrix."),
     ] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Evaluate on the bundled, labelled demo corpus.")
+    ] = False,
     model: ModelOption = DEFAULT_MODEL,
     json_out: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Score matching on a labelled set: P, R, F1, AUC, Pearson, relations, and two baselines."""
-    if dataset is not None:
-        docs, pairs = docs or dataset / "docs.jsonl", pairs or dataset / "pairs.jsonl"
-    if docs is None or pairs is None or not docs.is_file() or not pairs.is_file():
-        raise typer.BadParameter(
-            "give a folder with docs.jsonl and pairs.jsonl, or --docs and --pairs"
-        )
-    try:
-        doc_rows, pair_rows = load_jsonl(docs), load_jsonl(pairs)
-    except ValueError as exc:
-        err.print(f"[red]error:[/] {docs} / {pairs}: {exc}", highlight=False)
-        raise typer.Exit(2) from exc
+    if demo:
+        from storytrace.demo import eval_set
+
+        name = "demo"
+        doc_rows, pair_rows = eval_set()
+        relation_field = relation_field or "relation"
+    else:
+        if dataset is not None:
+            docs, pairs = docs or dataset / "docs.jsonl", pairs or dataset / "pairs.jsonl"
+        if docs is None or pairs is None or not docs.is_file() or not pairs.is_file():
+            raise typer.BadParameter(
+                "give a folder with docs.jsonl and pairs.jsonl, --docs and --pairs, or --demo"
+            )
+        name = str(dataset or docs.parent)
+        try:
+            doc_rows, pair_rows = load_jsonl(docs), load_jsonl(pairs)
+        except ValueError as exc:
+            err.print(f"[red]error:[/] {docs} / {pairs}: {exc}", highlight=False)
+            raise typer.Exit(2) from exc
     sign = -1.0 if lower_is_similar else 1.0
     result = evaluate_pairs(
-        str(dataset or docs.parent), doc_rows, pair_rows, _embedder(model),
+        name, doc_rows, pair_rows, _embedder(model),
         label=lambda p: int(p[label_field]),
         graded=(lambda p: sign * float(p[graded])) if graded else None,
         true_relation=(lambda p: p.get(relation_field)) if relation_field else None,

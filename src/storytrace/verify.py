@@ -425,6 +425,50 @@ def _entity_overlap(
     return score, tuple(names[:10])
 
 
+def _name_coverage(
+    fa: Facts,
+    fb: Facts,
+    words_a: Mapping[str, int],
+    words_b: Mapping[str, int],
+    idf: Mapping[str, float] | None,
+) -> tuple[float, float]:
+    """How much of each side's cast of names the other text mentions anywhere.
+
+    Each name word weighs its squared rarity times how often its article
+    names it (the main people and places of a story dominate). The other
+    side is searched as text, not as extracted names, so a name only in a
+    headline or missed by the extractor still counts. Returns the geometric
+    mean and the minimum of the two directions: two reports of two events of
+    one kind share the topic words but not the main names.
+    """
+
+    def cover(f: Facts, other: Mapping[str, int]) -> float | None:
+        weight: dict[str, float] = {}
+        for e in f.entities:
+            for w in tokens(e.name):
+                if len(w) > 2 and w not in _STOPWORDS and not w.isdigit():
+                    weight[w] = weight.get(w, 0.0) + (1.0 + math.log(e.mentions)) * _idf(idf, w) ** 2
+        total = sum(weight.values())
+        if not total:
+            return None
+        return sum(v for w, v in weight.items() if w in other) / total
+
+    ca, cb = cover(fa, words_b), cover(fb, words_a)
+    if ca is None or cb is None:
+        return 0.0, 0.0
+    return math.sqrt(ca * cb), min(ca, cb)
+
+
+def _main_year(f: Facts) -> int | None:
+    """The year an article is about: its most often named year (the first on a tie)."""
+    years = [d.year for d in f.dates if d.year is not None and not d.relative]
+    if not years:
+        return None
+    counts = Counter(years)
+    best = max(counts.values())
+    return next(y for y in years if counts[y] == best)
+
+
 def _qty_key(q: Quantity) -> str:
     return f"{q.value:g} {q.unit}".strip()
 
@@ -584,7 +628,26 @@ def compare_fingerprints(
     shared_num, num_conf = _quantity_evidence(fa.facts, fb.facts)
     shared_dates, date_conf = _date_evidence(fa.facts, fb.facts)
     gap = _time_gap(a.published, b.published)
+    words_a = terms_a if terms_a is not None else content_terms(a.body)
+    words_b = terms_b if terms_b is not None else content_terms(b.body)
+    names_gm, names_min = _name_coverage(fa.facts, fb.facts, words_a, words_b, idf)
+    ya, yb = _main_year(fa.facts), _main_year(fb.facts)
+    mean_cos = 0.0
+    if fa.sentence_embeddings is not None and fb.sentence_embeddings is not None:
+        if len(fa.sentence_embeddings) and len(fb.sentence_embeddings):
+            ma = fa.sentence_embeddings.mean(axis=0)
+            mb = fb.sentence_embeddings.mean(axis=0)
+            den = float(np.linalg.norm(ma) * np.linalg.norm(mb))
+            mean_cos = float(ma @ mb) / den if den else 0.0
     features = {
+        "x_names_gm": names_gm,
+        "x_names_min": names_min,
+        "x_year_conflict": float(ya is not None and yb is not None and ya != yb),
+        "x_year_match": float(ya is not None and ya == yb),
+        "x_date_conflict": float(bool(date_conf)),
+        "x_mean_cos": max(mean_cos, 0.0),
+        "x_coverage": coverage,
+        "x_quotes": 0.0,
         "cosine": max(cosine or 0.0, 0.0),
         "align_soft": soft,
         "containment": max(c_ab, c_ba),
