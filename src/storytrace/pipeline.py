@@ -15,7 +15,7 @@ from itertools import islice
 import numpy as np
 
 from storytrace.candidates import MIN_COSINE, NEIGHBOURS, candidate_pairs
-from storytrace.cluster import connected_components
+from storytrace.cluster import average_linkage
 from storytrace.config import Settings
 from storytrace.errors import InputError
 from storytrace.fingerprint import Embedder, Fingerprint, band_keys, fingerprint_many
@@ -210,7 +210,11 @@ def find_stories(
         return found
 
     by_id = {a.id: a for a in ordered}
-    groups = connected_components([a.id for a in ordered], verified.values())
+    groups = average_linkage(
+        [a.id for a in ordered],
+        verified.values(),
+        lambda x, y: match_of(by_id[x], by_id[y]).score,
+    )
     stories = [build_story([by_id[x] for x in group], match_of) for group in groups]
     stories.sort(key=lambda s: -len(s.members))
     return stories, list(verified.values())

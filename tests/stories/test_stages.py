@@ -86,3 +86,26 @@ def test_same_outlet_reads_names_and_hosts():
     wire = Article(id="y", body="b", site="nwx-wire.example")
     assert same_outlet("NWX", wire)
     assert not same_outlet("N", wire)
+
+
+def test_average_linkage_does_not_chain_through_one_member():
+    from storytrace.cluster import average_linkage
+    from storytrace.verify import Match
+
+    def m(a: str, b: str, score: float) -> Match:
+        return Match(a=a, b=b, same_story=score >= 0.5, relation="same_event", score=score,
+                     evidence=None)  # type: ignore[arg-type]
+
+    # x-y and y-z are strong, but x and z are two different events.
+    scores = {("x", "y"): 0.95, ("y", "z"): 0.9, ("x", "z"): 0.05}
+    matches = [m(a, b, s) for (a, b), s in scores.items()]
+
+    def score_of(a: str, b: str) -> float:
+        return scores.get((a, b), scores.get((b, a), 0.0))
+
+    assert connected_components(["x", "y", "z"], matches) == [["x", "y", "z"]]
+    assert average_linkage(["x", "y", "z"], matches, score_of) == [["x", "y"], ["z"]]
+    # a third member that agrees with both joins
+    scores[("x", "z")] = 0.8
+    matches = [m(a, b, s) for (a, b), s in scores.items()]
+    assert average_linkage(["x", "y", "z"], matches, score_of) == [["x", "y", "z"]]
