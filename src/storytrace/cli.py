@@ -33,6 +33,7 @@ from storytrace.model import Article, Story
 from storytrace.pipeline import (
     IngestReport,
     ScanResult,
+    find_stories,
     ingest,
     load_article,
     match_article,
@@ -480,6 +481,28 @@ def pairs_command(
         for m in matches:
             fh.write(json.dumps(match_json(m)) + "\n")
     err.print(f"{len(matches)} pairs written to {out_path}", highlight=False)
+
+
+@app.command("cluster")
+def cluster_command(
+    docs: DocsOption,
+    out_path: Annotated[Path, typer.Option("--out", help='Where {"id","story"} lines go.')],
+    model: ModelOption = DEFAULT_MODEL,
+) -> None:
+    """Group a batch of documents into stories (no store): one {"id","story"} line each."""
+    try:
+        articles = articles_from_docs(load_jsonl(docs))
+    except (ValueError, KeyError, TypeError) as exc:
+        err.print(f"[red]error:[/] {docs}: {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    stories, _ = find_stories(articles, _embedder(model))
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with out_path.open("w", encoding="utf-8") as fh:
+        for story in stories:
+            for member in story.members:
+                fh.write(json.dumps({"id": member.article_id, "story": story.id}) + "\n")
+    err.print(f"{len(articles)} documents in {len(stories)} stories written to {out_path}",
+              highlight=False)
 
 
 @app.command("eval")

@@ -95,3 +95,14 @@ def test_eval_prints_metrics_and_baselines(tmp_path: Path) -> None:
     assert {"precision", "recall", "f1", "auc", "pearson"} <= set(figures)
     assert "minhash_f1" in figures["baselines"]
     assert figures["relations"]["duplicate"] == {"duplicate": 1}
+
+
+def test_cluster_writes_a_story_per_document(tmp_path: Path) -> None:
+    docs, _ = _docs(tmp_path)
+    out = tmp_path / "stories.jsonl"
+    result = runner.invoke(app, ["cluster", "--docs", str(docs), "--out", str(out),
+                                 "--model", "none"])
+    assert result.exit_code == 0, result.output
+    rows = {r["id"]: r["story"] for r in map(json.loads, out.read_text().splitlines())}
+    assert set(rows) == {"flood", "copy", "spun", "bakery"}
+    assert rows["flood"] == rows["copy"] != rows["bakery"]

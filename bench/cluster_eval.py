@@ -1,0 +1,70 @@
+"""Story clustering quality: B-cubed precision, recall and F1 against labelled clusters.
+
+    python bench/cluster_eval.py [--shared PATH] [--cache DIR] [--set ecbplus_stories]
+
+Groups every document of the set with the same code path as ``storytrace
+cluster`` (fingerprints cached in a store under --cache), and scores the
+groups against ``clusters.jsonl``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from storytrace.evaluate import articles_from_docs, load_jsonl
+from storytrace.fingerprint import SentenceTransformerEmbedder
+from storytrace.pipeline import find_stories
+from storytrace.store import SQLiteStore
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def bcubed(found: Mapping[str, str], truth: Mapping[str, str]) -> tuple[float, float, float]:
+    """B-cubed precision, recall and F1 of a clustering (item -> cluster) against the truth."""
+    by_found: dict[str, set[str]] = {}
+    by_truth: dict[str, set[str]] = {}
+    for item, c in found.items():
+        by_found.setdefault(c, set()).add(item)
+    for item, c in truth.items():
+        by_truth.setdefault(c, set()).add(item)
+    items = [x for x in truth if x in found]
+    p = r = 0.0
+    for x in items:
+        same_found = by_found[found[x]]
+        same_truth = by_truth[truth[x]]
+        both = len(same_found & same_truth)
+        p += both / len(same_found)
+        r += both / len(same_truth)
+    p, r = p / len(items), r / len(items)
+    return p, r, 2 * p * r / (p + r) if p + r else 0.0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/storytrace-bench"))
+    ap.add_argument("--set", default="ecbplus_stories")
+    args = ap.parse_args()
+    folder = args.shared / "data" / args.set
+    articles = articles_from_docs(load_jsonl(folder / "docs.jsonl"))
+    truth = {str(r["id"]): str(r["cluster"]) for r in load_jsonl(folder / "clusters.jsonl")}
+    args.cache.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    with SQLiteStore(args.cache / f"{args.set}.sqlite") as store:
+        store.add_articles(articles)
+        stories, matches = find_stories(articles, SentenceTransformerEmbedder(), store=store)
+    seconds = time.perf_counter() - t0
+    found = {m.article_id: s.id for s in stories for m in s.members}
+    p, r, f = bcubed(found, truth)
+    print(f"{args.set}: {len(articles)} docs, {len(stories)} stories found, "
+          f"{len(set(truth.values()))} true; {len(matches)} pairs verified")
+    print(f"B-cubed precision {p:.4f} recall {r:.4f} F1 {f:.4f}  ({seconds:.1f}s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
