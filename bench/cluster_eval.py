@@ -54,14 +54,14 @@ def main() -> int:
     truth = {str(r["id"]): str(r["cluster"]) for r in load_jsonl(folder / "clusters.jsonl")}
     args.cache.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    with SQLiteStore(args.cache / f"{args.set}.sqlite") as store:
-        store.add_articles(articles)
-        stories, matches = find_stories(articles, SentenceTransformerEmbedder(), store=store)
+    with SQLiteStore(args.cache / f"{args.set}.sqlite") as cache:
+        cache.add_articles(articles)
+        stories = find_stories(articles, SentenceTransformerEmbedder(), cache=cache)
     seconds = time.perf_counter() - t0
     found = {m.article_id: s.id for s in stories for m in s.members}
     p, r, f = bcubed(found, truth)
     print(f"{args.set}: {len(articles)} docs, {len(stories)} stories found, "
-          f"{len(set(truth.values()))} true; {len(matches)} pairs verified")
+          f"{len(set(truth.values()))} true")
     print(f"B-cubed precision {p:.4f} recall {r:.4f} F1 {f:.4f}  ({seconds:.1f}s)")
     return 0
 

@@ -19,7 +19,7 @@ a common word, not evidence that any two of them are one story.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
 
@@ -28,8 +28,10 @@ from storytrace.verify import entity_terms
 
 __all__ = [
     "candidate_pairs",
+    "linking_terms",
     "lsh_pairs",
     "neighbour_pairs",
+    "rare_linking_terms",
     "rare_term_pairs",
 ]
 
@@ -108,7 +110,7 @@ def rare_term_pairs(
     """Pairs that share at least ``min_shared`` rare entity words or specific numbers."""
     buckets: dict[str, list[int]] = defaultdict(list)
     for i, fp in enumerate(fingerprints):
-        for term in _rare_terms(fp, idf, min_idf):
+        for term in rare_linking_terms(fp, idf, min_idf):
             buckets[term].append(i)
     shared: dict[Pair, int] = defaultdict(int)
     for members in buckets.values():
@@ -118,13 +120,22 @@ def rare_term_pairs(
     return {pair for pair, n in shared.items() if n >= min_shared}
 
 
-def _rare_terms(fp: Fingerprint, idf: Mapping[str, float], min_idf: float) -> Iterable[str]:
-    for term in entity_terms(fp.facts):
-        if idf.get(term, min_idf) >= min_idf:
-            yield f"e:{term}"
-    for q in fp.facts.quantities:
-        if q.value > 12:  # "3 people" is everywhere; "340 residents" is not
-            yield f"n:{q.value:g}"
+def linking_terms(fp: Fingerprint) -> set[str]:
+    """The terms that can link two reports of one event: name words (``e:``) and numbers (``n:``).
+
+    Small numbers ("3 people") are everywhere and are left out; rarity of
+    names is judged later, against the corpus (:func:`rare_linking_terms`).
+    """
+    terms = {f"e:{t}" for t in entity_terms(fp.facts)}
+    terms.update(f"n:{q.value:g}" for q in fp.facts.quantities if q.value > 12)
+    return terms
+
+
+def rare_linking_terms(
+    fp: Fingerprint, idf: Mapping[str, float], min_idf: float = MIN_RARE_IDF
+) -> set[str]:
+    """The linking terms of ``fp`` whose names are rare (idf >= ``min_idf``; numbers always)."""
+    return {t for t in linking_terms(fp) if t[0] == "n" or idf.get(t[2:], min_idf) >= min_idf}
 
 
 def candidate_pairs(

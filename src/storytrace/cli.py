@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.tree import Tree
 
 from storytrace.config import FieldMap, Settings
 from storytrace.errors import StorytraceError
@@ -37,7 +38,10 @@ from storytrace.pipeline import (
     ingest,
     load_article,
     match_article,
+    recluster,
+    remove_article,
     scan,
+    story_view,
 )
 from storytrace.report import render_report
 from storytrace.store import SQLiteStore
@@ -270,20 +274,27 @@ def scan_command(
 
 def _print_stories(result: ScanResult) -> None:
     multi = [s for s in result.stories if len(s.members) > 1]
-    table = Table(
+    _story_table(
+        multi, result.articles,
         title=f"{len(multi)} stories with more than one version "
         f"({len(result.stories) - len(multi)} single articles not listed)",
-        show_header=True, header_style="bold",
     )
+
+
+def _story_table(stories: list[Story], articles: dict[str, Article], *, title: str) -> None:
+    table = Table(title=title, show_header=True, header_style="bold")
     for name in ("story", "versions", "sites", "first seen", "original", "headline"):
         table.add_column(name, overflow="fold")
-    for s in multi:
-        original = result.articles[s.original]
+    for s in stories:
+        original = articles.get(s.original)
+        if s.claimed_original:
+            source = f"{s.claimed_original} (not in corpus)"
+        else:
+            source = (original and original.site) or ""
         table.add_row(
             s.id, str(len(s.members)), str(len(s.sites)),
             s.first_seen.date().isoformat() if s.first_seen else "",
-            (s.claimed_original and f"{s.claimed_original} (not in corpus)") or original.site or "",
-            s.headline,
+            source, escape(s.headline),
         )
     out.print(table)
 
@@ -495,7 +506,7 @@ def cluster_command(
     except (ValueError, KeyError, TypeError) as exc:
         err.print(f"[red]error:[/] {docs}: {exc}", highlight=False)
         raise typer.Exit(2) from exc
-    stories, _ = find_stories(articles, _embedder(model))
+    stories = find_stories(articles, _embedder(model))
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with out_path.open("w", encoding="utf-8") as fh:
         for story in stories:
@@ -582,6 +593,122 @@ def eval_command(
     out.print(table)
     for truth, row in sorted(result.relations.items()):
         out.print(f"  {truth:>24} -> " + ", ".join(f"{k} {v}" for k, v in sorted(row.items())))
+
+
+@app.command("stories")
+def stories_command(
+    store: StoreOption = Path(DEFAULT_STORE),
+    all_stories: Annotated[
+        bool, typer.Option("--all", help="Also list stories of a single article.")
+    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """List the stories in the store: versions, sites, first seen, original."""
+    with _open_store(store) as db:
+        stories = [s for s in db.iter_stories() if all_stories or len(s.members) > 1]
+        originals = {s.original: db.get(s.original) for s in stories}
+    if json_out:
+        for story in stories:
+            sys.stdout.write(json.dumps(story_json(story), ensure_ascii=False) + "\n")
+        return
+    _story_table(stories, {k: v for k, v in originals.items() if v}, title="stories")
+
+
+@app.command("story")
+def story_command(
+    story_id: Annotated[str, typer.Argument(help="A story id, or a unique prefix of one.")],
+    store: StoreOption = Path(DEFAULT_STORE),
+    model: ModelOption = DEFAULT_MODEL,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the story as JSON.")] = False,
+) -> None:
+    """One story: its versions in order, who derived from whom, and its history."""
+    with _open_store(store) as db:
+        view = story_view(db, story_id, _embedder(model))
+    if view is None:
+        err.print(f"[red]error:[/] no story (or more than one) matches {story_id!r}",
+                  highlight=False)
+        raise typer.Exit(2)
+    story = view.story
+    if json_out:
+        data = story_json(story) | {
+            "derivations": [
+                {"parent": d.parent, "child": d.child, "relation": d.relation,
+                 "confidence": d.confidence, "reasons": list(d.reasons)}
+                for d in view.derivations
+            ],
+            "events": [
+                {"at": at, "kind": kind, "article": art, "other_story": other, "reason": why}
+                for at, kind, art, other, why in view.events
+            ],
+        }
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    out.print(f"[bold]{escape(story.headline)}[/]  [dim]{story.id}[/]")
+    if story.claimed_original:
+        out.print(f"versions name [bold]{escape(story.claimed_original)}[/] as their source; "
+                  "it is not in the store")
+    table = Table(title="timeline", header_style="bold")
+    for name in ("published", "site", "relation to original", "score", "title", "id"):
+        table.add_column(name, overflow="fold")
+    for m in story.members:
+        table.add_row(
+            m.published.isoformat(timespec="minutes") if m.published else "undated",
+            m.site or "", m.relation, f"{m.score:.2f}", escape(m.title or ""), m.article_id,
+        )
+    out.print(table)
+    tree = Tree(f"[bold]{escape(_label(view.articles.get(story.original)))}[/] (original)")
+    nodes = {story.original: tree}
+    for d in view.derivations:
+        parent = nodes.get(d.parent) or tree
+        nodes[d.child] = parent.add(
+            f"{escape(_label(view.articles.get(d.child)))} [dim]{d.relation}, "
+            f"confidence {d.confidence:.2f}: {escape('; '.join(d.reasons))}[/]"
+        )
+    independent = [m for m in story.members[1:] if m.article_id not in nodes]
+    for m in independent:
+        tree.add(f"{escape(_label(view.articles.get(m.article_id)))} [dim]{m.relation} "
+                 "(independent report)[/]")
+    out.print(tree)
+    for at, kind, art, other, why in view.events:
+        out.print(f"[dim]{at}[/] {kind} {art or ''} {other or ''}: {escape(why)}", highlight=False)
+
+
+def _label(article: Article | None) -> str:
+    if article is None:
+        return "(deleted)"
+    return f"{article.site or article.origin}: {article.title or article.body[:50]}"
+
+
+@app.command("reindex")
+def reindex_command(
+    store: StoreOption = Path(DEFAULT_STORE),
+    model: ModelOption = DEFAULT_MODEL,
+) -> None:
+    """Rebuild fingerprints, the index and every story from the stored articles."""
+    with _open_store(store) as db:
+        db.clear_fingerprints()
+        report = recluster(db, _embedder(model))
+        stories = sum(1 for _ in db.iter_stories())
+    out.print(f"{report.assigned} articles in {stories} stories "
+              f"({report.merged} merges)", highlight=False)
+
+
+@app.command("delete")
+def delete_command(
+    ref: Annotated[str, typer.Argument(help="A stored article id (or unique prefix) or URL.")],
+    store: StoreOption = Path(DEFAULT_STORE),
+    model: ModelOption = DEFAULT_MODEL,
+) -> None:
+    """Delete an article; its story is updated (original, relations, split if it was a bridge)."""
+    with _open_store(store) as db:
+        found = db.find(ref)
+        if len(found) != 1:
+            err.print(f"[red]error:[/] {ref!r} matches {len(found)} articles", highlight=False)
+            raise typer.Exit(2)
+        stories = remove_article(db, found[0].id, _embedder(model))
+    out.print(f"deleted {found[0].id}; its story now: "
+              + (", ".join(f"{s.id} ({len(s.members)} versions)" for s in stories) or "none"),
+              highlight=False)
 
 
 @app.command("articles")

@@ -16,6 +16,7 @@ from typing import Literal
 __all__ = [
     "Article",
     "ContentType",
+    "Derivation",
     "Failure",
     "RawDocument",
     "Story",
@@ -149,6 +150,25 @@ class StoryMember:
     site: str | None = None
     title: str | None = None
     published: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Derivation:
+    """A directed edge of a story's derivation graph: ``child`` was made from ``parent``.
+
+    Args:
+        parent, child: article ids.
+        relation: how (``duplicate``, ``near_duplicate``, ``excerpt``, ``rewrite``).
+        confidence: how sure, in [0, 1] (the verified score, lowered when
+            the dates cannot order the two).
+        reasons: the evidence, one short sentence each.
+    """
+
+    parent: str
+    child: str
+    relation: str
+    confidence: float
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,26 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from itertools import islice
+from pathlib import Path
 
 import numpy as np
 
-from storytrace.candidates import MIN_COSINE, NEIGHBOURS, candidate_pairs
-from storytrace.cluster import average_linkage
+from storytrace.assign import AssignReport, StoryAssigner, document_terms, stored_idf
+from storytrace.candidates import MIN_COSINE, NEIGHBOURS
 from storytrace.config import Settings
 from storytrace.errors import InputError
 from storytrace.fingerprint import Embedder, Fingerprint, band_keys, fingerprint_many
 from storytrace.ingest import iter_documents
-from storytrace.model import Article, Failure, RawDocument, Story, as_utc
+from storytrace.model import Article, Derivation, Failure, RawDocument, Story
 from storytrace.normalize import SiteBoilerplate, normalize_batch, page_lines
-from storytrace.provenance import build_story
 from storytrace.store import SQLiteStore
-from storytrace.verify import Match, compare_fingerprints, compute_idf, content_terms
+from storytrace.verify import Match, compare_fingerprints
 
 __all__ = [
+    "AssignReport",
     "IngestReport",
     "ScanResult",
+    "StoryView",
     "find_stories",
     "fingerprints_for",
     "index_store",
@@ -36,7 +37,11 @@ __all__ = [
     "load_article",
     "match_article",
     "read_articles",
+    "recluster",
+    "remove_article",
     "scan",
+    "story_view",
+    "update_stories",
 ]
 
 # Articles normalized and committed together. Large enough that SQLite's
@@ -140,11 +145,11 @@ def ingest(
 
 @dataclass(slots=True)
 class ScanResult:
-    """What :func:`scan` found: the ingest counts, the stories and the verified pairs."""
+    """What :func:`scan` found: the ingest counts, what joined stories, and every story."""
 
     report: IngestReport
+    assigned: AssignReport
     stories: list[Story]
-    matches: list[Match]
     articles: dict[str, Article]
 
 
@@ -172,52 +177,59 @@ def find_stories(
     articles: Sequence[Article],
     embedder: Embedder | None,
     *,
-    store: SQLiteStore | None = None,
-) -> tuple[list[Story], list[Match]]:
-    """Group articles into stories: fingerprint, retrieve candidates, verify, cluster.
+    cache: SQLiteStore | None = None,
+) -> list[Story]:
+    """Group a batch of articles into stories, touching no store.
 
-    Articles are taken in publication order (undated last), so the stories
-    and their members come out in the order they appeared.
+    The batch is replayed, in publication order, through the same
+    incremental assignment as :func:`update_stories`, into an in-memory
+    store: a batch run and a stream of the same articles give the same
+    stories.
 
     Args:
-        articles: the articles to group (already normalized).
+        articles: the articles to group (already normalized; ids unique).
         embedder: the sentence embedder; ``None`` uses lexical and fact
             evidence only (rewrites are then often missed).
-        store: where fingerprints are cached between runs (optional).
+        cache: a store whose cached fingerprints are used and extended
+            (its articles and stories are not touched otherwise).
 
     Returns:
-        the stories, largest first, and every verified candidate pair.
+        the stories, most versions first.
     """
-    ordered = sorted(articles, key=_publication_order)
-    fingerprints = fingerprints_for(ordered, embedder, store)
-    idf = compute_idf(ordered)
-    terms = [content_terms(a.body) for a in ordered]
-    verified: dict[tuple[str, str], Match] = {}
-    for i, j in sorted(candidate_pairs(fingerprints, idf)):
-        m = compare_fingerprints(
-            ordered[i], ordered[j], fingerprints[i], fingerprints[j],
-            idf=idf, terms_a=terms[i], terms_b=terms[j],
-        )
-        verified[(m.a, m.b)] = m
-    index = {a.id: k for k, a in enumerate(ordered)}
+    fingerprints = fingerprints_for(articles, embedder, cache)
+    with SQLiteStore(":memory:") as memory:
+        memory.add_articles(articles)
+        memory.put_fingerprints(fingerprints, embedder.name if embedder is not None else "")
+        update_stories(memory, embedder)
+        return list(memory.iter_stories())
 
-    def match_of(x: Article, y: Article) -> Match:
-        found = verified.get((x.id, y.id)) or verified.get((y.id, x.id))
-        if found is None or found.a != x.id:
-            fx: Fingerprint = fingerprints[index[x.id]]
-            fy: Fingerprint = fingerprints[index[y.id]]
-            found = compare_fingerprints(x, y, fx, fy, idf=idf)
-        return found
 
-    by_id = {a.id: a for a in ordered}
-    groups = average_linkage(
-        [a.id for a in ordered],
-        verified.values(),
-        lambda x, y: match_of(by_id[x], by_id[y]).score,
-    )
-    stories = [build_story([by_id[x] for x in group], match_of) for group in groups]
-    stories.sort(key=lambda s: -len(s.members))
-    return stories, list(verified.values())
+def update_stories(
+    store: SQLiteStore,
+    embedder: Embedder | None,
+    *,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> AssignReport:
+    """Put every stored article that is in no story yet into its story (incremental).
+
+    Fingerprints missing for ``embedder`` are made first; articles are then
+    assigned one at a time, oldest first. Stories, merges and the index
+    persist in the store, so a later call continues where this one ended.
+    """
+    index_store(store, embedder)
+    assigner = StoryAssigner(store, embedder.name if embedder is not None else "")
+    return assigner.assign_all(on_progress)
+
+
+def recluster(store: SQLiteStore, embedder: Embedder | None) -> AssignReport:
+    """Drop every story and build them again from the stored articles (batch re-clustering)."""
+    store.clear_stories()
+    return update_stories(store, embedder)
+
+
+def remove_article(store: SQLiteStore, article_id: str, embedder: Embedder | None) -> list[Story]:
+    """Delete an article and update its story (see :meth:`StoryAssigner.remove`)."""
+    return StoryAssigner(store, embedder.name if embedder is not None else "").remove(article_id)
 
 
 def index_store(store: SQLiteStore, embedder: Embedder | None) -> int:
@@ -264,7 +276,7 @@ def match_article(
     if not others:
         return []
     other_fps = fingerprints_for(others, embedder, store)
-    idf = compute_idf([article, *store.iter_articles()])
+    idf = stored_idf(store, set().union(document_terms(article), *map(document_terms, others)))
     matches = [
         compare_fingerprints(article, other, fp, ofp, idf=idf)
         for other, ofp in zip(others, other_fps, strict=True)
@@ -281,15 +293,43 @@ def scan(
     pattern: str | None = None,
     on_progress: Callable[[IngestReport], None] | None = None,
 ) -> ScanResult:
-    """Ingest ``inputs`` into ``store``, then group everything stored into stories.
+    """Ingest ``inputs`` into ``store``, put new articles into their stories, list every story.
 
-    The main job: what ``storytrace scan`` and ``make demo`` run.
+    The main job: what ``storytrace scan`` and ``make demo`` run. Articles
+    stored before keep their stories; new ones join or start stories.
     """
     report = ingest(inputs, store, settings, pattern=pattern, on_progress=on_progress)
-    articles = list(store.iter_articles())
-    stories, matches = find_stories(articles, embedder, store=store)
-    return ScanResult(
-        report=report, stories=stories, matches=matches, articles={a.id: a for a in articles}
+    assigned = update_stories(store, embedder)
+    stories = list(store.iter_stories())
+    articles = {a.id: a for a in store.iter_articles()}
+    return ScanResult(report=report, assigned=assigned, stories=stories, articles=articles)
+
+
+@dataclass(slots=True)
+class StoryView:
+    """One story with everything a reader asks next: the derivation graph and its history."""
+
+    story: Story
+    derivations: list[Derivation]
+    events: list[tuple[str, str, str | None, str | None, str]]
+    articles: dict[str, Article]
+
+
+def story_view(store: SQLiteStore, story_id: str, embedder: Embedder | None) -> StoryView | None:
+    """The story ``story_id`` (or a unique prefix of it) with its derivations, or ``None``."""
+    found = store.find_stories(story_id)
+    exact = story_id if story_id in found else (found[0] if len(found) == 1 else None)
+    story = store.get_story(exact) if exact else None
+    if story is None:
+        return None
+    index_store(store, embedder)
+    assigner = StoryAssigner(store, embedder.name if embedder is not None else "")
+    articles = {m.article_id: a for m in story.members if (a := store.get(m.article_id))}
+    return StoryView(
+        story=story,
+        derivations=assigner.derivation_graph(story),
+        events=store.story_events(story.id),
+        articles=articles,
     )
 
 
@@ -302,8 +342,6 @@ def load_article(ref: str, store: SQLiteStore | None, settings: Settings | None 
     Raises:
         InputError: nothing readable is named by ``ref``, or it is ambiguous.
     """
-    from pathlib import Path
-
     if Path(ref).exists() or ref.startswith(("http://", "https://")):
         for item in read_articles([ref], settings):
             if isinstance(item, Failure):
@@ -316,13 +354,6 @@ def load_article(ref: str, store: SQLiteStore | None, settings: Settings | None 
     if len(found) > 1:
         raise InputError(ref, f"matches {len(found)} stored articles; give more of the id")
     return found[0]
-
-
-def _publication_order(a: Article) -> tuple[bool, datetime, str]:
-    return (a.published is None, as_utc(a.published) if a.published else _EPOCH, a.id)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _normalize(

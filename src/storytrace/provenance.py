@@ -19,10 +19,14 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from storytrace.model import Article, Story, StoryMember, as_utc
+from storytrace.model import Article, Derivation, Story, StoryMember, as_utc
 from storytrace.verify import Match
 
-__all__ = ["build_story", "likely_original", "same_outlet"]
+__all__ = ["build_story", "derivations", "likely_original", "same_outlet"]
+
+# Relations that mean one text was made from the other; same_event and
+# followup are independent reports and get no derivation edge.
+DERIVED = ("duplicate", "near_duplicate", "excerpt", "rewrite")
 
 _FAR_FUTURE = as_utc(datetime.max.replace(year=9999))
 
@@ -65,11 +69,7 @@ def _claims_other(article: Article) -> bool:
 
 def likely_original(articles: Sequence[Article]) -> Article:
     """The version most likely to be the one the others derive from (see module doc)."""
-    def rank(a: Article) -> tuple[bool, datetime, int, str]:
-        published = as_utc(a.published) if a.published else _FAR_FUTURE
-        return (_claims_other(a), published, -len(a.body), a.id)
-
-    return min(articles, key=rank)
+    return min(articles, key=_order)
 
 
 def _claimed_outside(articles: Sequence[Article]) -> str | None:
@@ -124,3 +124,69 @@ def build_story(
         members=tuple(members),
         claimed_original=_claimed_outside(articles),
     )
+
+
+def _order(a: Article) -> tuple[bool, datetime, int, str]:
+    """Likely-earlier first: not claiming a source, then time, then length."""
+    published = as_utc(a.published) if a.published else _FAR_FUTURE
+    return (_claims_other(a), published, -len(a.body), a.id)
+
+
+def derivations(
+    articles: Sequence[Article], match_of: Callable[[Article, Article], Match]
+) -> list[Derivation]:
+    """The derivation graph of one story: for each derived version, the version it came from.
+
+    Versions are taken in likely-earlier order (:func:`likely_original`'s
+    ranking); each later version's parent is the earlier version it matches
+    best with a derived relation (copy, excerpt, rewrite). Independent
+    reports (``same_event``, ``followup``) get no edge.
+    """
+    ordered = sorted(articles, key=_order)
+    edges: list[Derivation] = []
+    for k, child in enumerate(ordered[1:], 1):
+        best: tuple[float, Article, Match] | None = None
+        for parent in ordered[:k]:
+            m = match_of(parent, child)
+            if m.relation in DERIVED and (best is None or m.score > best[0]):
+                best = (m.score, parent, m)
+        if best is None:
+            continue
+        score, parent, m = best
+        reasons, confidence = _reasons(parent, child, m)
+        edges.append(
+            Derivation(parent.id, child.id, m.relation, round(score * confidence, 4), reasons)
+        )
+    return edges
+
+
+def _reasons(parent: Article, child: Article, m: Match) -> tuple[tuple[str, ...], float]:
+    """Why ``child`` derives from ``parent``, and how much the direction is to be trusted."""
+    reasons: list[str] = []
+    confidence = 1.0
+    if child.claimed_source and same_outlet(child.claimed_source, parent):
+        reasons.append(f"it names {child.claimed_source} as its source")
+    elif child.claimed_source:
+        reasons.append(f"it says it comes from {child.claimed_source}")
+    if parent.published and child.published:
+        gap = (as_utc(child.published) - as_utc(parent.published)).total_seconds() / 3600
+        if gap > 0:
+            reasons.append(f"published {gap:.1f} h later")
+        elif gap == 0:
+            reasons.append("published at the same time")
+            confidence *= 0.8
+    else:
+        reasons.append("no dates to order them; the fuller text is taken as the source")
+        confidence *= 0.7
+    ev = m.evidence
+    if ev is not None:
+        contained = ev.containment_ba if m.a == parent.id else ev.containment_ab
+        if m.relation == "excerpt":
+            reasons.append(f"{contained:.0%} of it lies inside the other")
+        elif m.relation in ("duplicate", "near_duplicate"):
+            reasons.append(f"word 5-gram overlap {ev.jaccard5:.0%}")
+        elif m.relation == "rewrite":
+            reasons.append(f"{ev.alignment_coverage:.0%} of sentences align, in order")
+    if parent.canonical_url and child.canonical_url == parent.canonical_url:
+        reasons.append("it points to the other's canonical address")
+    return tuple(reasons), confidence

@@ -75,9 +75,10 @@ def test_a_version_1_store_is_migrated(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite"
     SQLiteStore(path).close()
     with sqlite3.connect(path) as db:  # roll the file back to schema 1
-        db.execute("DROP TABLE fingerprints")
-        db.execute("DROP TABLE lsh_bands")
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in set(tables) - {"articles", "page_lines", "failures"}:
+            db.execute(f"DROP TABLE {table}")
         db.execute("PRAGMA user_version = 1")
     store = SQLiteStore(path)
-    assert store.schema_version == SCHEMA_VERSION == 2
+    assert store.schema_version == SCHEMA_VERSION >= 3
     assert store.integrity_check() == "ok"

@@ -89,7 +89,7 @@ def _labelled_demo(embedder):
             return labels[(path.rsplit(":", 1)[0], a.source_id)]
         return labels[(path, None)]
 
-    stories, _ = find_stories(articles, embedder)
+    stories = find_stories(articles, embedder)
     return articles, stories, label
 
 

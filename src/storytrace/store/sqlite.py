@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from storytrace.errors import StoreError
 from storytrace.fingerprint import Fingerprint, band_keys
-from storytrace.model import Article
+from storytrace.model import Article, Story, StoryMember
 from storytrace.store.base import AddResult
 from storytrace.store.codec import FINGERPRINT_COLUMNS, fingerprint_row, row_fingerprint
 
@@ -91,6 +92,47 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX lsh_bands_key ON lsh_bands(band_key);
     CREATE INDEX lsh_bands_article ON lsh_bands(article_id);
+    """,
+    # 3: stories. An article is "indexed" once its terms are counted into
+    # term_df and its linking terms (names, numbers) are in article_terms;
+    # that happens in the same transaction that puts it into a story, so a
+    # crash never counts an article twice. story_events says why stories
+    # were made, joined and merged.
+    """
+    CREATE TABLE term_df (
+        term    TEXT PRIMARY KEY,
+        df      INTEGER NOT NULL
+    );
+    CREATE TABLE article_terms (
+        term        TEXT NOT NULL,
+        article_id  TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE
+    );
+    CREATE INDEX article_terms_term ON article_terms(term);
+    CREATE INDEX article_terms_article ON article_terms(article_id);
+    CREATE TABLE stories (
+        id                  TEXT PRIMARY KEY,
+        headline            TEXT NOT NULL,
+        original            TEXT NOT NULL,
+        claimed_original    TEXT,
+        updated_at          TEXT NOT NULL
+    );
+    CREATE TABLE story_members (
+        article_id  TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        story_id    TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        position    INTEGER NOT NULL,
+        relation    TEXT NOT NULL,
+        score       REAL NOT NULL
+    );
+    CREATE INDEX story_members_story ON story_members(story_id, position);
+    CREATE TABLE story_events (
+        at          TEXT NOT NULL,
+        story_id    TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        article_id  TEXT,
+        other_story TEXT,
+        reason      TEXT NOT NULL
+    );
+    CREATE INDEX story_events_story ON story_events(story_id);
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -295,6 +337,202 @@ class SQLiteStore:
             if len(members) <= max_bucket:
                 found.update(m[0] for m in members)
         return found
+
+    # -- stories --------------------------------------------------------------
+
+    def doc_freqs(self, terms: Iterable[str]) -> tuple[int, dict[str, int]]:
+        """How many articles are indexed, and in how many of them each term occurs."""
+        n = int(self._db.execute("SELECT COUNT(*) FROM story_members").fetchone()[0])
+        wanted = list(set(terms))
+        found: dict[str, int] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self._db.execute(f"SELECT term, df FROM term_df WHERE term IN ({marks})", chunk)
+            )
+        return n, found
+
+    def term_neighbours(self, terms: Iterable[str], max_bucket: int = 50) -> dict[str, int]:
+        """Indexed articles sharing linking terms: id -> how many (oversized buckets skipped)."""
+        shared: dict[str, int] = {}
+        for term in set(terms):
+            rows = self._db.execute(
+                "SELECT article_id FROM article_terms WHERE term = ? LIMIT ?",
+                (term, max_bucket + 1),
+            ).fetchall()
+            if len(rows) <= max_bucket:
+                for (article_id,) in rows:
+                    shared[article_id] = shared.get(article_id, 0) + 1
+        return shared
+
+    def unassigned(self) -> list[str]:
+        """Stored articles in no story yet, oldest publication first (undated last)."""
+        return [
+            row[0]
+            for row in self._db.execute(
+                "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM story_members) "
+                "ORDER BY published IS NULL, published, seq"
+            )
+        ]
+
+    def story_ids_of(self, article_ids: Iterable[str]) -> dict[str, str]:
+        """The story of each given article that is in one."""
+        wanted = list(set(article_ids))
+        out: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(
+                self._db.execute(
+                    "SELECT article_id, story_id FROM story_members "
+                    f"WHERE article_id IN ({marks})",
+                    chunk,
+                )
+            )
+        return out
+
+    def get_story(self, story_id: str) -> Story | None:
+        """One story with its members (the original first), or ``None``."""
+        row = self._db.execute(
+            "SELECT id, headline, original, claimed_original FROM stories WHERE id = ?",
+            (story_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        members = tuple(
+            StoryMember(
+                article_id=aid, relation=rel, score=score, site=_opt(site), title=_opt(title),
+                published=datetime.fromisoformat(published) if published else None,
+            )
+            for aid, rel, score, site, title, published in self._db.execute(
+                "SELECT m.article_id, m.relation, m.score, a.site, a.title, a.published "
+                "FROM story_members m JOIN articles a ON a.id = m.article_id "
+                "WHERE m.story_id = ? ORDER BY m.position",
+                (story_id,),
+            )
+        )
+        return Story(id=row[0], headline=row[1], original=row[2], members=members,
+                     claimed_original=row[3])
+
+    def find_stories(self, ref: str) -> list[str]:
+        """Ids of the stories named by ``ref``: a story id, or a prefix of one."""
+        return [
+            row[0]
+            for row in self._db.execute(
+                "SELECT id FROM stories WHERE id = ? OR id LIKE ? ORDER BY id LIMIT 10",
+                (ref, ref.replace("%", "").replace("_", "") + "%"),
+            )
+        ]
+
+    def iter_stories(self) -> Iterator[Story]:
+        """Every story, most versions first, then newest first."""
+        ids = [
+            row[0]
+            for row in self._db.execute(
+                "SELECT s.id FROM stories s JOIN story_members m ON m.story_id = s.id "
+                "GROUP BY s.id ORDER BY COUNT(*) DESC, MAX(m.position) DESC, s.id"
+            )
+        ]
+        for story_id in ids:
+            story = self.get_story(story_id)
+            if story is not None:
+                yield story
+
+    def story_events(self, story_id: str) -> list[tuple[str, str, str | None, str | None, str]]:
+        """Why the story is as it is: (at, kind, article, other story, reason), oldest first."""
+        return list(
+            self._db.execute(
+                "SELECT at, kind, article_id, other_story, reason FROM story_events "
+                "WHERE story_id = ? ORDER BY rowid",
+                (story_id,),
+            )
+        )
+
+    def save_stories(
+        self,
+        stories: Sequence[Story],
+        *,
+        removed: Sequence[str] = (),
+        events: Sequence[tuple[str, str, str | None, str | None, str]] = (),
+        indexed: Sequence[tuple[str, Iterable[str], Iterable[str]]] = (),
+    ) -> None:
+        """Write stories, drop ``removed`` ones, log ``events``, index articles: one transaction.
+
+        Args:
+            stories: stories to write whole (members replaced).
+            removed: ids of stories that no longer exist (merged away, emptied).
+            events: ``(story, kind, article, other story, reason)`` rows.
+            indexed: ``(article id, its terms, its linking terms)`` of articles
+                joining a story now: their terms are counted into the
+                document frequencies and their linking terms indexed.
+        """
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._transaction() as db:
+            for story_id in removed:
+                db.execute("DELETE FROM story_members WHERE story_id = ?", (story_id,))
+                db.execute("DELETE FROM stories WHERE id = ?", (story_id,))
+            for story in stories:
+                db.execute("DELETE FROM story_members WHERE story_id = ?", (story.id,))
+                db.execute(
+                    "INSERT OR REPLACE INTO stories "
+                    "(id, headline, original, claimed_original, updated_at) VALUES (?, ?, ?, ?, ?)",
+                    (story.id, story.headline, story.original, story.claimed_original, now),
+                )
+                db.executemany(
+                    "INSERT OR REPLACE INTO story_members "
+                    "(article_id, story_id, position, relation, score) VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (m.article_id, story.id, i, m.relation, m.score)
+                        for i, m in enumerate(story.members)
+                    ],
+                )
+            for article_id, terms, link_terms in indexed:
+                db.executemany(
+                    "INSERT INTO term_df (term, df) VALUES (?, 1) "
+                    "ON CONFLICT(term) DO UPDATE SET df = df + 1",
+                    [(t,) for t in set(terms)],
+                )
+                db.executemany(
+                    "INSERT INTO article_terms (term, article_id) VALUES (?, ?)",
+                    [(t, article_id) for t in set(link_terms)],
+                )
+            db.executemany(
+                "INSERT INTO story_events (at, story_id, kind, article_id, other_story, reason) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(now, *event) for event in events],
+            )
+
+    def forget_terms(self, terms: Iterable[str]) -> None:
+        """Take one article's terms back out of the document frequencies (before deleting it)."""
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE term_df SET df = df - 1 WHERE term = ?", [(t,) for t in set(terms)]
+            )
+            db.execute("DELETE FROM term_df WHERE df <= 0")
+
+    def clear_fingerprints(self) -> None:
+        """Drop every fingerprint and LSH band (``reindex`` recomputes them)."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM lsh_bands")
+            db.execute("DELETE FROM fingerprints")
+
+    def clear_stories(self) -> None:
+        """Drop every story, event and term count (``recluster`` rebuilds them)."""
+        with self._transaction() as db:
+            for table in ("story_members", "stories", "story_events", "term_df", "article_terms"):
+                db.execute(f"DELETE FROM {table}")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any error."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     def record_failures(self, failures: Sequence[tuple[str, str]]) -> None:
         """Keep a log of inputs that failed, so ``storytrace failures`` can list them."""

@@ -1,0 +1,367 @@
+"""Incremental stories: each new article joins the story it belongs to, or starts one.
+
+One algorithm serves both the stream and the batch: articles are taken one
+at a time, in publication order, against what the store has indexed so far.
+Re-clustering a corpus is replaying it into an empty store (an in-memory
+one for ``storytrace cluster``), so the batch and the incremental path give
+the same stories by construction.
+
+For one new article:
+
+1. **Candidates** among the indexed articles: shared MinHash LSH bands,
+   the nearest document vectors, and at least two shared rare names or
+   numbers (rarity from the document frequencies counted so far).
+2. **Verify** each candidate (:mod:`storytrace.verify`); corpus statistics
+   are those of the indexed articles plus this one, exactly as a batch run
+   that had read the same articles would see them.
+3. **Link by average linkage**: a story the article matched is joined when
+   the article's mean score against (a sample of) the story's members is
+   >= 0.5. When it qualifies for two stories and those two stories are, on
+   average, one story with each other, they merge; the store records why.
+4. **Provenance** is recomputed for every story that changed, and the
+   article's terms are indexed, all in one transaction.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from storytrace.candidates import MAX_BUCKET, MIN_COSINE, NEIGHBOURS, linking_terms
+from storytrace.cluster import LINK_SAMPLE, average_linkage
+from storytrace.fingerprint import Fingerprint, band_keys
+from storytrace.fingerprint.shingles import tokens
+from storytrace.model import Article, Derivation, Story
+from storytrace.provenance import build_story, derivations
+from storytrace.store import SQLiteStore
+from storytrace.verify import Match, compare_fingerprints, content_terms
+
+__all__ = ["AssignReport", "StoryAssigner", "document_terms", "stored_idf"]
+
+# A story joins, and two stories merge, at this mean same-story probability.
+LINK_THRESHOLD = 0.5
+# Names rarer than this (idf) link two articles through the term index.
+MIN_RARE_IDF = 2.5
+
+
+def document_terms(article: Article) -> set[str]:
+    """The words whose document frequencies weigh evidence (title and body, lower-cased)."""
+    return set(tokens(f"{article.title or ''} {article.body}"))
+
+
+class _Idf(Mapping[str, float]):
+    """Smoothed idf, ``ln((N+1)/(df+1)) + 1``, from counts the store keeps."""
+
+    def __init__(self, n: int, df: Mapping[str, int]) -> None:
+        self._n, self._df = n, df
+
+    def __getitem__(self, term: str) -> float:
+        return math.log((self._n + 1) / (self._df.get(term, 0) + 1)) + 1.0
+
+    def get(self, term: str, default: float | None = None) -> float:  # type: ignore[override]
+        return self[term] if term in self._df else (default if default is not None else self[term])
+
+    def __contains__(self, term: object) -> bool:
+        return term in self._df
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._df)
+
+    def __len__(self) -> int:
+        return len(self._df)
+
+
+def stored_idf(store: SQLiteStore, terms: set[str]) -> Mapping[str, float]:
+    """The idf of ``terms`` over the articles the store has indexed into stories."""
+    n, df = store.doc_freqs(terms)
+    return _Idf(n, df)
+
+
+@dataclass(slots=True)
+class AssignReport:
+    """What a run of :meth:`StoryAssigner.assign_all` did."""
+
+    assigned: int = 0
+    started: int = 0
+    joined: int = 0
+    merged: int = 0
+
+
+class _VectorCache:
+    """The document vectors of the indexed articles, held in memory for exact search."""
+
+    def __init__(self, store: SQLiteStore, model: str) -> None:
+        ids, matrix = store.document_vectors(model)
+        indexed = store.story_ids_of(ids)
+        keep = [i for i, x in enumerate(ids) if x in indexed]
+        self.ids = [ids[i] for i in keep]
+        self.matrix = matrix[keep] if len(keep) else np.zeros((0, 0), np.float32)
+
+    def add(self, article_id: str, vector: np.ndarray | None) -> None:
+        if vector is None:
+            return
+        row = vector.astype(np.float32)[None, :]
+        self.matrix = row if self.matrix.size == 0 else np.vstack([self.matrix, row])
+        self.ids.append(article_id)
+
+    def nearest(self, vector: np.ndarray | None, k: int, floor: float) -> set[str]:
+        if vector is None or not self.ids:
+            return set()
+        sims = self.matrix @ vector
+        top = np.argsort(-sims, kind="stable")[:k]
+        return {self.ids[i] for i in top if sims[i] >= floor}
+
+
+class StoryAssigner:
+    """Puts stored articles into stories, one at a time, against a store.
+
+    Args:
+        store: the store holding the articles, their fingerprints, and the stories.
+        model: the name of the embedder the fingerprints were made with.
+    """
+
+    def __init__(self, store: SQLiteStore, model: str) -> None:
+        self.store = store
+        self.model = model
+        self._vectors = _VectorCache(store, model)
+
+    # -- the stream -----------------------------------------------------------
+
+    def assign_all(
+        self, on_progress: Callable[[int, int], None] | None = None
+    ) -> AssignReport:
+        """Assign every stored article that is in no story yet, oldest first."""
+        report = AssignReport()
+        pending = self.store.unassigned()
+        for done, article_id in enumerate(pending, 1):
+            kind = self.assign(article_id)
+            report.assigned += 1
+            report.started += kind == "started"
+            report.joined += kind in ("joined", "merged")
+            report.merged += kind == "merged"
+            if on_progress is not None:
+                on_progress(done, len(pending))
+        return report
+
+    def assign(self, article_id: str) -> str:
+        """Put one stored, fingerprinted article into its story.
+
+        Returns:
+            ``"started"`` (a new story), ``"joined"`` or ``"merged"`` (it
+            joined a story and bridged it with another).
+        """
+        store = self.store
+        article = store.get(article_id)
+        fp = store.get_fingerprints([article_id], self.model).get(article_id)
+        if article is None or fp is None:
+            raise ValueError(f"{article_id}: not stored, or not fingerprinted with {self.model}")
+        terms = document_terms(article)
+        links = linking_terms(fp)
+        n, df = store.doc_freqs(terms | {t[2:] for t in links if t[0] == "e"})
+        idf = _Idf(n + 1, {t: df.get(t, 0) + (t in terms) for t in set(df) | terms})
+        candidates = self._candidates(fp, links, idf) - {article_id}
+        story_of = store.story_ids_of(candidates)
+        candidates = {c for c in candidates if c in story_of}  # only indexed articles
+
+        pairs = _PairScorer(store, self.model, article, fp, idf, terms)
+        matches = [pairs.match(c) for c in sorted(candidates)]
+        hit = {story_of[m.b] for m in matches if m.same_story}
+        linkage = {sid: pairs.linkage(store.get_story(sid)) for sid in sorted(hit)}
+        joinable = sorted(
+            (sid for sid, score in linkage.items() if score >= LINK_THRESHOLD),
+            key=lambda sid: (-linkage[sid], sid),
+        )
+        events: list[tuple[str, str, str | None, str | None, str]] = []
+        removed: list[str] = []
+        if not joinable:
+            story_id = f"s{article.id[:12]}"
+            members = [article.id]
+            kind = "started"
+            events.append((story_id, "started", article.id, None, "no indexed story matched"))
+        else:
+            story_id = joinable[0]
+            members = [m.article_id for m in _story(store, story_id).members] + [article.id]
+            kind = "joined"
+            events.append(
+                (story_id, "joined", article.id, None,
+                 f"mean score {linkage[story_id]:.3f} against its versions")
+            )
+            for other in joinable[1:]:
+                other_members = [m.article_id for m in _story(store, other).members]
+                between = pairs.group_linkage(members, other_members)
+                if between >= LINK_THRESHOLD:
+                    keep, gone = _survivor(story_id, len(members), other, len(other_members))
+                    story_id, members = keep, members + other_members
+                    removed.append(gone)
+                    kind = "merged"
+                    events.append(
+                        (keep, "merged", article.id, gone,
+                         f"the new article bridges them; mean score between them {between:.3f}")
+                    )
+        story = pairs.build(story_id, members)
+        store.save_stories(
+            [story], removed=removed, events=events, indexed=[(article.id, terms, links)]
+        )
+        self._vectors.add(article.id, fp.embedding)
+        return kind
+
+    # -- deleting -------------------------------------------------------------
+
+    def remove(self, article_id: str) -> list[Story]:
+        """Delete an article and update its story: provenance again, split where it was a bridge.
+
+        Returns:
+            the stories that now hold its former story's remaining versions.
+        """
+        store = self.store
+        article = store.get(article_id)
+        if article is None:
+            return []
+        story_id = store.story_ids_of([article_id]).get(article_id)
+        if story_id is not None:
+            store.forget_terms(document_terms(article))
+        store.delete(article_id)
+        self._vectors = _VectorCache(store, self.model)
+        if story_id is None:
+            return []
+        remaining = [m.article_id for m in _story(store, story_id).members]
+        if not remaining:
+            store.save_stories([], removed=[story_id], events=[
+                (story_id, "emptied", article_id, None, "its last version was deleted")])
+            return []
+        scorer = _PairScorer.for_members(store, self.model, remaining)
+        groups = [remaining]
+        if len(remaining) <= 4 * LINK_SAMPLE:  # bigger stories are not re-split (cost)
+            matches = [
+                scorer.pair(x, y) for i, x in enumerate(remaining) for y in remaining[i + 1 :]
+            ]
+            groups = average_linkage(remaining, matches, scorer.score_ids)
+        stories = [scorer.build(story_id if i == 0 else f"s{g[0][:12]}", g)
+                   for i, g in enumerate(groups)]
+        events = [(story_id, "removed", article_id, None, "the article was deleted")]
+        events += [(s.id, "split", article_id, story_id,
+                    "its link to the rest went with the deleted article") for s in stories[1:]]
+        store.save_stories(stories, events=events)
+        return stories
+
+    # -- reading ----------------------------------------------------------------
+
+    def derivation_graph(self, story: Story) -> list[Derivation]:
+        """Who copied, cut or rewrote whom inside one story (see :func:`derivations`)."""
+        ids = [m.article_id for m in story.members]
+        scorer = _PairScorer.for_members(self.store, self.model, ids)
+        scorer._load(ids)
+        return derivations([scorer.articles[x] for x in ids], lambda a, b: scorer.pair(a.id, b.id))
+
+    # -- candidates -----------------------------------------------------------
+
+    def _candidates(self, fp: Fingerprint, links: set[str], idf: _Idf) -> set[str]:
+        store = self.store
+        found = store.band_neighbours(band_keys(fp.minhash)) if len(fp.shingles5) else set()
+        found |= self._vectors.nearest(fp.embedding, NEIGHBOURS, MIN_COSINE)
+        rare = {t for t in links if t[0] == "n" or idf.get(t[2:], 0.0) >= MIN_RARE_IDF}
+        shared = store.term_neighbours(rare, MAX_BUCKET)
+        found |= {x for x, count in shared.items() if count >= 2}
+        return found
+
+
+def _survivor(a: str, size_a: int, b: str, size_b: int) -> tuple[str, str]:
+    """Which id a merged story keeps, and which goes: the larger story's (smaller id on a tie)."""
+    if size_a > size_b or (size_a == size_b and a < b):
+        return a, b
+    return b, a
+
+
+def _story(store: SQLiteStore, story_id: str) -> Story:
+    story = store.get_story(story_id)
+    if story is None:
+        raise LookupError(f"story {story_id} vanished from the store")
+    return story
+
+
+class _PairScorer:
+    """Verified scores among one new article and stored articles, each pair computed once."""
+
+    def __init__(
+        self,
+        store: SQLiteStore,
+        model: str,
+        article: Article | None,
+        fp: Fingerprint | None,
+        idf: Mapping[str, float],
+        terms: set[str] | None = None,
+    ) -> None:
+        self.store, self.model, self.idf = store, model, idf
+        self.articles: dict[str, Article] = {}
+        self.fps: dict[str, Fingerprint] = {}
+        self.content: dict[str, dict[str, int]] = {}
+        self.new_id = article.id if article is not None else None
+        if article is not None and fp is not None:
+            self.articles[article.id], self.fps[article.id] = article, fp
+        self.cache: dict[tuple[str, str], Match] = {}
+
+    @classmethod
+    def for_members(cls, store: SQLiteStore, model: str, ids: Sequence[str]) -> _PairScorer:
+        """A scorer over stored articles only (for re-linking after a delete)."""
+        arts = [a for a in (store.get(x) for x in ids) if a is not None]
+        terms = set().union(*(document_terms(a) for a in arts)) if arts else set()
+        return cls(store, model, None, None, stored_idf(store, terms))
+
+    def _load(self, ids: Sequence[str]) -> None:
+        missing = [x for x in ids if x not in self.articles]
+        if not missing:
+            return
+        fps = self.store.get_fingerprints(missing, self.model)
+        for x in missing:
+            art = self.store.get(x)
+            if art is None or x not in fps:
+                raise LookupError(f"{x}: not stored or not fingerprinted")
+            self.articles[x], self.fps[x] = art, fps[x]
+
+    def _terms(self, x: str) -> dict[str, int]:
+        if x not in self.content:
+            self.content[x] = content_terms(self.articles[x].body)
+        return self.content[x]
+
+    def pair(self, x: str, y: str) -> Match:
+        """The match of ``x`` with ``y`` (in that order), verified once."""
+        if (x, y) not in self.cache:
+            self._load([x, y])
+            self.cache[(x, y)] = compare_fingerprints(
+                self.articles[x], self.articles[y], self.fps[x], self.fps[y],
+                idf=self.idf, terms_a=self._terms(x), terms_b=self._terms(y),
+            )
+        return self.cache[(x, y)]
+
+    def match(self, other: str) -> Match:
+        """The new article against one stored article."""
+        assert self.new_id is not None
+        return self.pair(self.new_id, other)
+
+    def score_ids(self, x: str, y: str) -> float:
+        key = (x, y) if (x, y) in self.cache or (y, x) not in self.cache else (y, x)
+        return self.pair(*key).score
+
+    def linkage(self, story: Story | None) -> float:
+        """Mean score of the new article against (a sample of) a story's versions."""
+        if story is None or self.new_id is None:
+            return 0.0
+        sample = [m.article_id for m in story.members][:LINK_SAMPLE]
+        return sum(self.match(x).score for x in sample) / len(sample)
+
+    def group_linkage(self, a: Sequence[str], b: Sequence[str]) -> float:
+        """Mean score between (samples of) two groups."""
+        scores = [self.score_ids(x, y) for x in a[:LINK_SAMPLE] for y in b[:LINK_SAMPLE]]
+        return sum(scores) / len(scores) if scores else 0.0
+
+    def build(self, story_id: str, members: Sequence[str]) -> Story:
+        """The story record of ``members``: likely original, relations to it, headline."""
+        self._load(members)
+        story = build_story([self.articles[x] for x in members],
+                            lambda x, y: self.pair(x.id, y.id))
+        return Story(id=story_id, headline=story.headline, original=story.original,
+                     members=story.members, claimed_original=story.claimed_original)
+

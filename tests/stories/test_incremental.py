@@ -1,0 +1,110 @@
+"""Stories persist and grow: incremental == batch, restarts change nothing, deletes update."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fixtures import BAKERY, FLOOD, FLOOD_REWRITE
+from storytrace.cli import app
+from storytrace.demo import corpus_path
+from storytrace.pipeline import recluster, remove_article, scan, update_stories
+from storytrace.store import SQLiteStore
+
+runner = CliRunner()
+
+
+def _partition(store: SQLiteStore) -> set[frozenset[str]]:
+    return {frozenset(m.article_id for m in s.members) for s in store.iter_stories()}
+
+
+def _halves(tmp_path: Path) -> tuple[Path, Path]:
+    """The demo corpus split into two folders, alternate sites in each."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    for k, site in enumerate(sorted(corpus_path().iterdir())):
+        shutil.copytree(site, (first if k % 2 else second) / site.name)
+    return first, second
+
+
+@pytest.mark.slow
+def test_two_halves_with_a_restart_give_the_stories_of_one_run(tmp_path: Path, real_embedder):
+    first, second = _halves(tmp_path)
+    with SQLiteStore(tmp_path / "one.sqlite") as one:
+        scan([str(first), str(second)], one, embedder=real_embedder)
+        whole = _partition(one)
+        # batch re-clustering of the same store gives the same stories
+        recluster(one, real_embedder)
+        assert _partition(one) == whole
+    with SQLiteStore(tmp_path / "two.sqlite") as two:
+        scan([str(first)], two, embedder=real_embedder)
+    with SQLiteStore(tmp_path / "two.sqlite") as two:  # closed and reopened: a restart
+        scan([str(second)], two, embedder=real_embedder)
+        assert _partition(two) == whole
+        assert two.integrity_check() == "ok"
+    assert max(len(s) for s in whole) >= 5
+
+
+def test_new_articles_join_without_rebuilding(tmp_path: Path, hashing) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "flood.txt").write_text(FLOOD)
+    (tmp_path / "a" / "bakery.txt").write_text(BAKERY)
+    (tmp_path / "b" / "flood-copy.txt").write_text(FLOOD)
+    with SQLiteStore(tmp_path / "s.sqlite") as store:
+        first = scan([str(tmp_path / "a")], store, embedder=hashing)
+        assert first.assigned.started == 2
+        ids_before = {s.id for s in store.iter_stories()}
+        second = scan([str(tmp_path / "b")], store, embedder=hashing)
+        assert second.assigned.assigned == 1 and second.assigned.joined == 1
+        assert {s.id for s in store.iter_stories()} == ids_before  # joined, not rebuilt
+        [flood] = [s for s in store.iter_stories() if len(s.members) == 2]
+        kinds = [e[1] for e in store.story_events(flood.id)]
+        assert kinds == ["started", "joined"]
+
+
+def test_deleting_an_article_updates_its_story(tmp_path: Path, hashing) -> None:
+    for name, body in (("flood.txt", FLOOD), ("copy.txt", FLOOD), ("spun.txt", FLOOD_REWRITE)):
+        (tmp_path / name).write_text(body)
+    with SQLiteStore(tmp_path / "s.sqlite") as store:
+        scan([str(tmp_path)], store, embedder=hashing)
+        [story] = list(store.iter_stories())
+        assert len(story.members) == 3
+        original = story.original
+        remaining = remove_article(store, original, hashing)
+        assert store.get(original) is None
+        assert sum(len(s.members) for s in remaining) == 2
+        assert all(original not in {m.article_id for m in s.members} for s in remaining)
+        assert all(s.original != original for s in store.iter_stories())
+        assert update_stories(store, hashing).assigned == 0  # nothing left dangling
+        assert store.integrity_check() == "ok"
+
+
+def test_story_commands(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    for name, body in (("flood.txt", FLOOD), ("copy.txt", FLOOD), ("bakery.txt", BAKERY)):
+        (tmp_path / "in" / name).write_text(body)
+    store = str(tmp_path / "s.sqlite")
+    assert runner.invoke(app, ["scan", str(tmp_path / "in"), "--store", store,
+                               "--model", "none"]).exit_code == 0
+    listed = runner.invoke(app, ["stories", "--store", store, "--json"])
+    [story] = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert len(story["members"]) == 2
+    shown = runner.invoke(app, ["story", story["id"][:6], "--store", store, "--model", "none",
+                                "--json"])
+    assert shown.exit_code == 0, shown.output
+    detail = json.loads(shown.stdout)
+    assert [d["relation"] for d in detail["derivations"]] == ["duplicate"]
+    assert detail["derivations"][0]["parent"] == story["original"]
+    assert [e["kind"] for e in detail["events"]] == ["started", "joined"]
+    everything = runner.invoke(app, ["stories", "--store", store, "--all", "--json"])
+    assert len(everything.stdout.splitlines()) == 2
+    again = runner.invoke(app, ["reindex", "--store", store, "--model", "none"])
+    assert again.exit_code == 0 and "3 articles in 2 stories" in again.output
+    gone = runner.invoke(app, ["delete", detail["members"][1]["id"], "--store", store,
+                               "--model", "none"])
+    assert gone.exit_code == 0, gone.output
+    assert runner.invoke(app, ["story", "nope", "--store", store]).exit_code == 2
