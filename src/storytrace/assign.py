@@ -25,7 +25,7 @@ For one new article:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,32 +52,59 @@ def document_terms(article: Article) -> set[str]:
     return set(tokens(f"{article.title or ''} {article.body}"))
 
 
-class _Idf(Mapping[str, float]):
-    """Smoothed idf, ``ln((N+1)/(df+1)) + 1``, from counts the store keeps."""
-
-    def __init__(self, n: int, df: Mapping[str, int]) -> None:
-        self._n, self._df = n, df
-
-    def __getitem__(self, term: str) -> float:
-        return math.log((self._n + 1) / (self._df.get(term, 0) + 1)) + 1.0
-
-    def get(self, term: str, default: float | None = None) -> float:  # type: ignore[override]
-        return self[term] if term in self._df else (default if default is not None else self[term])
-
-    def __contains__(self, term: object) -> bool:
-        return term in self._df
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._df)
-
-    def __len__(self) -> int:
-        return len(self._df)
+def smoothed_idf(n: int, df: int) -> float:
+    """``ln((N+1)/(df+1)) + 1``: the same smoothing as :func:`storytrace.verify.compute_idf`."""
+    return math.log((n + 1) / (df + 1)) + 1.0
 
 
-def stored_idf(store: SQLiteStore, terms: set[str]) -> Mapping[str, float]:
+def stored_idf(store: SQLiteStore, terms: set[str]) -> dict[str, float]:
     """The idf of ``terms`` over the articles the store has indexed into stories."""
     n, df = store.doc_freqs(terms)
-    return _Idf(n, df)
+    return {t: smoothed_idf(n, df.get(t, 0)) for t in terms}
+
+
+class _Cache:
+    """Articles, fingerprints and term counts read from the store, kept across assignments.
+
+    Bounded: emptied when it grows past ``limit`` articles, so a long stream
+    holds at most that many in memory.
+    """
+
+    def __init__(self, store: SQLiteStore, model: str, limit: int = 20_000) -> None:
+        self.store, self.model, self.limit = store, model, limit
+        self.articles: dict[str, Article] = {}
+        self.fps: dict[str, Fingerprint] = {}
+        self.content: dict[str, dict[str, int]] = {}
+        self.doc_terms: dict[str, set[str]] = {}
+
+    def load(self, ids: Iterable[str]) -> None:
+        missing = [x for x in dict.fromkeys(ids) if x not in self.articles]
+        if not missing:
+            return
+        if len(self.articles) + len(missing) > self.limit:
+            self.articles.clear()
+            self.fps.clear()
+            self.content.clear()
+            self.doc_terms.clear()
+        fps = self.store.get_fingerprints(missing, self.model)
+        for x in missing:
+            art = self.store.get(x)
+            if art is None or x not in fps:
+                raise LookupError(f"{x}: not stored, or not fingerprinted with {self.model}")
+            self.put(art, fps[x])
+
+    def put(self, article: Article, fp: Fingerprint) -> None:
+        self.articles[article.id], self.fps[article.id] = article, fp
+
+    def terms(self, x: str) -> dict[str, int]:
+        if x not in self.content:
+            self.content[x] = content_terms(self.articles[x].body)
+        return self.content[x]
+
+    def document_terms(self, x: str) -> set[str]:
+        if x not in self.doc_terms:
+            self.doc_terms[x] = document_terms(self.articles[x])
+        return self.doc_terms[x]
 
 
 @dataclass(slots=True)
@@ -127,6 +154,7 @@ class StoryAssigner:
         self.store = store
         self.model = model
         self._vectors = _VectorCache(store, model)
+        self._cache = _Cache(store, model)
 
     # -- the stream -----------------------------------------------------------
 
@@ -154,19 +182,20 @@ class StoryAssigner:
             joined a story and bridged it with another).
         """
         store = self.store
-        article = store.get(article_id)
-        fp = store.get_fingerprints([article_id], self.model).get(article_id)
-        if article is None or fp is None:
-            raise ValueError(f"{article_id}: not stored, or not fingerprinted with {self.model}")
-        terms = document_terms(article)
+        self._cache.load([article_id])
+        article, fp = self._cache.articles[article_id], self._cache.fps[article_id]
+        terms = self._cache.document_terms(article_id)
         links = linking_terms(fp)
-        n, df = store.doc_freqs(terms | {t[2:] for t in links if t[0] == "e"})
-        idf = _Idf(n + 1, {t: df.get(t, 0) + (t in terms) for t in set(df) | terms})
-        candidates = self._candidates(fp, links, idf) - {article_id}
+        names = {t[2:] for t in links if t[0] == "e"}
+        n, df = store.doc_freqs(names)
+        name_idf = {t: smoothed_idf(n + 1, df.get(t, 0) + (t in terms)) for t in names}
+        candidates = self._candidates(fp, links, name_idf) - {article_id}
         story_of = store.story_ids_of(candidates)
         candidates = {c for c in candidates if c in story_of}  # only indexed articles
 
-        pairs = _PairScorer(store, self.model, article, fp, idf, terms)
+        # Corpus statistics as a batch run over the same articles would see
+        # them: the indexed ones plus this one.
+        pairs = _PairScorer(self._cache, n_docs=n + 1, new_id=article_id)
         matches = [pairs.match(c) for c in sorted(candidates)]
         hit = {story_of[m.b] for m in matches if m.same_story}
         linkage = {sid: pairs.linkage(store.get_story(sid)) for sid in sorted(hit)}
@@ -176,6 +205,7 @@ class StoryAssigner:
         )
         events: list[tuple[str, str, str | None, str | None, str]] = []
         removed: list[str] = []
+        previous: Story | None = None
         if not joinable:
             story_id = f"s{article.id[:12]}"
             members = [article.id]
@@ -183,7 +213,8 @@ class StoryAssigner:
             events.append((story_id, "started", article.id, None, "no indexed story matched"))
         else:
             story_id = joinable[0]
-            members = [m.article_id for m in _story(store, story_id).members] + [article.id]
+            previous = _story(store, story_id)
+            members = [m.article_id for m in previous.members] + [article.id]
             kind = "joined"
             events.append(
                 (story_id, "joined", article.id, None,
@@ -195,13 +226,14 @@ class StoryAssigner:
                 if between >= LINK_THRESHOLD:
                     keep, gone = _survivor(story_id, len(members), other, len(other_members))
                     story_id, members = keep, members + other_members
+                    previous = None  # a merged story is verified afresh
                     removed.append(gone)
                     kind = "merged"
                     events.append(
                         (keep, "merged", article.id, gone,
                          f"the new article bridges them; mean score between them {between:.3f}")
                     )
-        story = pairs.build(story_id, members)
+        story = pairs.build(story_id, members, previous=previous)
         store.save_stories(
             [story], removed=removed, events=events, indexed=[(article.id, terms, links)]
         )
@@ -232,7 +264,8 @@ class StoryAssigner:
             store.save_stories([], removed=[story_id], events=[
                 (story_id, "emptied", article_id, None, "its last version was deleted")])
             return []
-        scorer = _PairScorer.for_members(store, self.model, remaining)
+        self._cache = _Cache(store, self.model)
+        scorer = _PairScorer(self._cache, n_docs=store.doc_freqs(())[0])
         groups = [remaining]
         if len(remaining) <= 4 * LINK_SAMPLE:  # bigger stories are not re-split (cost)
             matches = [
@@ -252,13 +285,15 @@ class StoryAssigner:
     def derivation_graph(self, story: Story) -> list[Derivation]:
         """Who copied, cut or rewrote whom inside one story (see :func:`derivations`)."""
         ids = [m.article_id for m in story.members]
-        scorer = _PairScorer.for_members(self.store, self.model, ids)
-        scorer._load(ids)
-        return derivations([scorer.articles[x] for x in ids], lambda a, b: scorer.pair(a.id, b.id))
+        scorer = _PairScorer(self._cache, n_docs=self.store.doc_freqs(())[0])
+        scorer.load(ids)
+        return derivations([scorer.article(x) for x in ids], lambda a, b: scorer.pair(a.id, b.id))
 
     # -- candidates -----------------------------------------------------------
 
-    def _candidates(self, fp: Fingerprint, links: set[str], idf: _Idf) -> set[str]:
+    def _candidates(
+        self, fp: Fingerprint, links: set[str], idf: Mapping[str, float]
+    ) -> set[str]:
         store = self.store
         found = store.band_neighbours(band_keys(fp.minhash)) if len(fp.shingles5) else set()
         found |= self._vectors.nearest(fp.embedding, NEIGHBOURS, MIN_COSINE)
@@ -283,56 +318,49 @@ def _story(store: SQLiteStore, story_id: str) -> Story:
 
 
 class _PairScorer:
-    """Verified scores among one new article and stored articles, each pair computed once."""
+    """Verified scores among stored articles (and one new one), each pair computed once.
 
-    def __init__(
-        self,
-        store: SQLiteStore,
-        model: str,
-        article: Article | None,
-        fp: Fingerprint | None,
-        idf: Mapping[str, float],
-        terms: set[str] | None = None,
-    ) -> None:
-        self.store, self.model, self.idf = store, model, idf
-        self.articles: dict[str, Article] = {}
-        self.fps: dict[str, Fingerprint] = {}
-        self.content: dict[str, dict[str, int]] = {}
-        self.new_id = article.id if article is not None else None
-        if article is not None and fp is not None:
-            self.articles[article.id], self.fps[article.id] = article, fp
+    The idf of every word of every article it touches is fetched from the
+    store's counts as articles are loaded, so scores use exact corpus
+    statistics: ``n_docs`` articles, with the new article (not yet indexed)
+    counted in.
+    """
+
+    def __init__(self, cache: _Cache, *, n_docs: int, new_id: str | None = None) -> None:
+        self.cache_ = cache
+        self.n_docs = n_docs
+        self.new_id = new_id
+        self.idf: dict[str, float] = {}
         self.cache: dict[tuple[str, str], Match] = {}
+        self._seen: set[str] = set()
 
-    @classmethod
-    def for_members(cls, store: SQLiteStore, model: str, ids: Sequence[str]) -> _PairScorer:
-        """A scorer over stored articles only (for re-linking after a delete)."""
-        arts = [a for a in (store.get(x) for x in ids) if a is not None]
-        terms = set().union(*(document_terms(a) for a in arts)) if arts else set()
-        return cls(store, model, None, None, stored_idf(store, terms))
+    def article(self, x: str) -> Article:
+        return self.cache_.articles[x]
 
-    def _load(self, ids: Sequence[str]) -> None:
-        missing = [x for x in ids if x not in self.articles]
-        if not missing:
+    def load(self, ids: Sequence[str]) -> None:
+        """Load articles and the idf of their words."""
+        fresh = [x for x in ids if x not in self._seen]
+        if not fresh:
             return
-        fps = self.store.get_fingerprints(missing, self.model)
-        for x in missing:
-            art = self.store.get(x)
-            if art is None or x not in fps:
-                raise LookupError(f"{x}: not stored or not fingerprinted")
-            self.articles[x], self.fps[x] = art, fps[x]
-
-    def _terms(self, x: str) -> dict[str, int]:
-        if x not in self.content:
-            self.content[x] = content_terms(self.articles[x].body)
-        return self.content[x]
+        self.cache_.load(fresh)
+        self._seen.update(fresh)
+        idf = self.idf
+        words = {w for x in fresh for w in self.cache_.document_terms(x) if w not in idf}
+        if not words:
+            return
+        _, df = self.cache_.store.doc_freqs(words)
+        new_terms = self.cache_.document_terms(self.new_id) if self.new_id else set()
+        for t in words:
+            self.idf[t] = smoothed_idf(self.n_docs, df.get(t, 0) + (t in new_terms))
 
     def pair(self, x: str, y: str) -> Match:
         """The match of ``x`` with ``y`` (in that order), verified once."""
         if (x, y) not in self.cache:
-            self._load([x, y])
+            self.load([x, y])
+            c = self.cache_
             self.cache[(x, y)] = compare_fingerprints(
-                self.articles[x], self.articles[y], self.fps[x], self.fps[y],
-                idf=self.idf, terms_a=self._terms(x), terms_b=self._terms(y),
+                c.articles[x], c.articles[y], c.fps[x], c.fps[y],
+                idf=self.idf, terms_a=c.terms(x), terms_b=c.terms(y),
             )
         return self.cache[(x, y)]
 
@@ -357,11 +385,13 @@ class _PairScorer:
         scores = [self.score_ids(x, y) for x in a[:LINK_SAMPLE] for y in b[:LINK_SAMPLE]]
         return sum(scores) / len(scores) if scores else 0.0
 
-    def build(self, story_id: str, members: Sequence[str]) -> Story:
+    def build(
+        self, story_id: str, members: Sequence[str], previous: Story | None = None
+    ) -> Story:
         """The story record of ``members``: likely original, relations to it, headline."""
-        self._load(members)
-        story = build_story([self.articles[x] for x in members],
-                            lambda x, y: self.pair(x.id, y.id))
+        self.load(members)
+        story = build_story([self.article(x) for x in members],
+                            lambda x, y: self.pair(x.id, y.id), previous=previous)
         return Story(id=story_id, headline=story.headline, original=story.original,
                      members=story.members, claimed_original=story.claimed_original)
 

@@ -82,14 +82,22 @@ def _claimed_outside(articles: Sequence[Article]) -> str | None:
 
 
 def build_story(
-    articles: Sequence[Article], match_of: Callable[[Article, Article], Match]
+    articles: Sequence[Article],
+    match_of: Callable[[Article, Article], Match],
+    *,
+    previous: Story | None = None,
 ) -> Story:
     """A :class:`Story` of ``articles``: the original first, then by publication time.
 
     ``match_of(original, version)`` gives the verified relation of a version
     to the original (taken from the matches already made, or computed).
+    When ``previous`` (the story before a version joined) has the same
+    original, its members' relations are kept instead of verified again.
     """
     original = likely_original(articles)
+    known = {}
+    if previous is not None and previous.original == original.id:
+        known = {m.article_id: m for m in previous.members}
     members = [
         StoryMember(
             article_id=original.id,
@@ -105,6 +113,9 @@ def build_story(
         key=lambda a: (as_utc(a.published) if a.published else _FAR_FUTURE, a.id),
     )
     for a in others:
+        if a.id in known:
+            members.append(known[a.id])
+            continue
         m = match_of(original, a)
         members.append(
             StoryMember(
