@@ -3,9 +3,10 @@
 The evidence, strongest first:
 
 1. **Attribution.** A version that names its source ("This post appeared
-   first on …", "(Reuters) -") is derived; if every version names the same
-   outlet and that outlet is not in the corpus, the story's original lies
-   outside it and the story says so (``Story.claimed_original``).
+   first on …", "(Reuters) -") is derived; if the versions name an outlet
+   that is not in the corpus, the story's original lies outside it: the
+   story says so (``Story.claimed_original``) and the copy that names it
+   stands in for the original.
 2. **Time.** Of the versions that do not say they are copies, the earliest
    published is the original.
 3. **Fullness.** With no dates to go by, the longest version: briefs and
@@ -68,7 +69,17 @@ def _claims_other(article: Article) -> bool:
 
 
 def likely_original(articles: Sequence[Article]) -> Article:
-    """The version most likely to be the one the others derive from (see module doc)."""
+    """The version most likely to be the one the others derive from (see module doc).
+
+    When the versions name an outlet that is not in the corpus as their
+    source, the original lies outside; its closest stand-in is the earliest,
+    fullest version that names it (a copy of the original, like a scraper's
+    repost that says where it comes from).
+    """
+    outside = _claimed_outside(articles)
+    if outside is not None:
+        copies = [a for a in articles if a.claimed_source == outside]
+        return min(copies, key=lambda a: _order(a)[1:])
     return min(articles, key=_order)
 
 
@@ -153,7 +164,8 @@ def derivations(
     best with a derived relation (copy, excerpt, rewrite). Independent
     reports (``same_event``, ``followup``) get no edge.
     """
-    ordered = sorted(articles, key=_order)
+    first = likely_original(articles)
+    ordered = [first, *sorted((a for a in articles if a.id != first.id), key=_order)]
     edges: list[Derivation] = []
     for k, child in enumerate(ordered[1:], 1):
         best: tuple[float, Article, Match] | None = None

@@ -137,5 +137,7 @@ def test_seeds_are_one_story_whose_source_is_named(tmp_path: Path, real_embedder
     assert len(story.members) == 3
     assert story.claimed_original == "cnn.com"
     by_origin = {Path(result.articles[m.article_id].origin).name[:3]: m for m in story.members}
-    assert by_origin["003"].relation != "original"  # it says it is a copy
+    # 003 is a verbatim copy of cnn.com's report: the stand-in for the original
+    assert by_origin["003"].relation == "original"
+    assert {by_origin["000"].relation, by_origin["001"].relation} <= {"rewrite", "same_event"}
     assert result.articles[by_origin["003"].article_id].claimed_source == "cnn.com"

@@ -74,7 +74,8 @@ def test_a_source_outside_the_corpus_is_named(hashing):
     story = build_story([copy, rewrite], lambda x, y: compare(x, y, embedder=hashing))
     assert isinstance(story, Story)
     assert story.claimed_original == "cnn.com"
-    assert story.original == rewrite.id  # the one that does not say it is a copy
+    # the original lies outside; the copy that names it stands in for it
+    assert story.original == copy.id
     assert story.members[0].relation == "original"
 
 
