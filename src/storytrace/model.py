@@ -14,9 +14,12 @@ from datetime import UTC, datetime
 from typing import Literal
 
 __all__ = [
+    "AlignedSentences",
     "Article",
     "ContentType",
     "Derivation",
+    "Diff",
+    "FactChange",
     "Failure",
     "RawDocument",
     "Story",
@@ -209,3 +212,73 @@ class Story:
 def as_utc(moment: datetime) -> datetime:
     """``moment`` made comparable with any other: a naive time is read as UTC."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class AlignedSentences:
+    """Sentences of A and of B that say the same thing.
+
+    Args:
+        a, b: sentence indices (more than one on a side: a sentence split
+            in two, or two merged into one).
+        kind: ``verbatim`` (the same words), ``paraphrase`` (reworded),
+            ``partial`` (part of the same content).
+        similarity: the best sentence cosine in the group.
+    """
+
+    a: tuple[int, ...]
+    b: tuple[int, ...]
+    kind: str
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class FactChange:
+    """A fact of two versions: in both, only in one, or in conflict.
+
+    Args:
+        status: ``both``, ``only_a``, ``only_b`` or ``conflict``.
+        kind: ``number``, ``date``, ``quote`` or ``speaker`` (the same claim
+            given to two different people).
+        a, b: how each version states it (``None`` where it does not).
+        sentence_a, sentence_b: the sentences that carry it.
+        note: for a conflict, what differs, in words.
+    """
+
+    status: str
+    kind: str
+    a: str | None
+    b: str | None
+    sentence_a: str | None
+    sentence_b: str | None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Diff:
+    """What changed between two versions (see :func:`storytrace.diff`).
+
+    Args:
+        a, b: the article ids.
+        sentences_a, sentences_b: the sentences compared.
+        aligned: groups of sentences that say the same thing, in A's order.
+        only_a, only_b: indices of sentences with no counterpart.
+        facts: conflicts first, then facts only in A, only in B, in both.
+        names_only_a, names_only_b: people, places and organisations
+            named by one version only (short forms joined to full names).
+    """
+
+    a: str
+    b: str
+    sentences_a: tuple[str, ...]
+    sentences_b: tuple[str, ...]
+    aligned: tuple[AlignedSentences, ...]
+    only_a: tuple[int, ...]
+    only_b: tuple[int, ...]
+    facts: tuple[FactChange, ...]
+    names_only_a: tuple[str, ...] = ()
+    names_only_b: tuple[str, ...] = ()
+
+    def changes(self, status: str) -> list[FactChange]:
+        """The facts with this status (``conflict``, ``only_a``, ``only_b``, ``both``)."""
+        return [f for f in self.facts if f.status == status]

@@ -1,0 +1,406 @@
+"""What changed between two versions of a story: aligned sentences and a fact diff.
+
+Two steps:
+
+1. **Sentence alignment.** Sentence vectors (the fingerprints') give a
+   similarity matrix; pairs are taken greedily, best first, one-to-one above
+   :data:`ALIGN_MIN`. A sentence left over next to an aligned one, and
+   close to that one's partner, joins the pair: that is how a sentence split
+   in two (one-to-many) or two merged into one (many-to-one) shows. Each
+   pair is labelled ``verbatim`` (same words), ``paraphrase`` or ``partial``
+   (it says part of the same thing); the rest is only in A or only in B.
+2. **Facts.** Numbers with units and hedges, dates resolved against each
+   version's own publication date, quotations and who is said to have said
+   what are read per sentence, with short names joined to full ones
+   (Kirby = John Kirby). Facts in both versions, only in one, and
+   conflicts (the same claim with another value, date or speaker) are each
+   reported with the sentences that carry them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from storytrace.fingerprint import Embedder, Fingerprint, fingerprint_many
+from storytrace.fingerprint.facts import (
+    extract_dates,
+    extract_entities,
+    extract_quantities,
+    extract_quotes,
+)
+from storytrace.fingerprint.records import DateRef, Quantity
+from storytrace.fingerprint.shingles import tokens
+from storytrace.model import AlignedSentences, Article, Diff, FactChange
+
+__all__ = ["ALIGN_MIN", "align_sentences", "diff", "diff_fingerprints", "sentence_similarity"]
+
+# Cosine (all-MiniLM-L6-v2) above which two sentences say the same thing;
+# the same line verification uses (paraphrases 0.7-0.9, same-topic
+# different-claim sentences 0.3-0.55).
+ALIGN_MIN = 0.6
+# At and above this cosine a pair is a paraphrase, below it a partial match.
+PARAPHRASE_MIN = 0.75
+# Word-set overlap at which a pair is the same sentence (verbatim).
+VERBATIM_MIN = 0.9
+# A left-over sentence joins its aligned neighbour's pair above this cosine
+# with the partner (split or merged sentences).
+JOIN_MIN = 0.45
+
+_SPEAKER_VERBS = r"(?:said|says|told|added|stated|claimed|estimated|reported|announced|warned)"
+_NAME = r"((?:[A-Z][\w'’\-]+)(?:\s+[A-Z][\w'’\-]+){0,3})"
+_SPEAKER_PATTERNS = (
+    re.compile(rf"(?i:according to) (?:[a-z\s.]{{0,40}}?)?{_NAME}"),
+    re.compile(rf"{_NAME},?\s+(?:[\w\s,.'’-]{{0,60}}?,\s+)?{_SPEAKER_VERBS}\b"),
+    re.compile(rf"\b{_SPEAKER_VERBS}\s+{_NAME}"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Side:
+    """One version, prepared: its sentences, their vectors, and what it names."""
+
+    article: Article
+    sentences: tuple[str, ...]
+    vectors: np.ndarray | None
+    aliases: dict[str, str]
+    kinds: dict[str, str]
+
+
+# Office words the name finder can leave in front of a person's name
+# ("Secretary of State Antony Blinken" -> "State Antony Blinken").
+_OFFICE_WORDS = frozenset(
+    (
+        "state secretary minister president adviser advisor spokesman spokeswoman "
+        "spokesperson chief director general governor senator mayor commissioner"
+    ).split()
+)
+
+
+def _clean_name(name: str) -> str:
+    parts = name.split()
+    while len(parts) > 2 and parts[0].casefold() in _OFFICE_WORDS:
+        parts = parts[1:]
+    return " ".join(parts)
+
+
+def _prepare(article: Article, fp: Fingerprint) -> _Side:
+    entities = extract_entities(article.body)
+    aliases: dict[str, str] = {}
+    kinds: dict[str, str] = {}
+    for e in sorted(entities, key=lambda e: -len(e.name)):
+        name = _clean_name(e.name)
+        parts = name.split()
+        kinds[name] = e.kind
+        aliases.setdefault(e.name, name)
+        aliases.setdefault(name, name)
+        if len(parts) > 1:
+            aliases.setdefault(parts[-1], name)
+    return _Side(article, fp.sentences, fp.sentence_embeddings, aliases, kinds)
+
+
+# ---------------------------------------------------------------- alignment
+
+
+def _words(text: str) -> set[str]:
+    return set(tokens(text))
+
+
+def _overlap(a: str, b: str) -> float:
+    wa, wb = _words(a), _words(b)
+    return len(wa & wb) / max(len(wa | wb), 1)
+
+
+def sentence_similarity(
+    sa: Sequence[str], sb: Sequence[str], va: np.ndarray | None, vb: np.ndarray | None
+) -> np.ndarray:
+    """How alike each sentence of A is to each of B: vector cosine or word overlap, the larger."""
+    lexical = np.array([[_overlap(x, y) for y in sb] for x in sa]).reshape(len(sa), len(sb))
+    if va is not None and vb is not None and len(va) == len(sa) and len(vb) == len(sb):
+        return np.maximum(np.clip(va @ vb.T, -1.0, 1.0), lexical)
+    return lexical  # no vectors: word overlap stands in for meaning (verbatim and near only)
+
+
+def align_sentences(
+    sa: Sequence[str], sb: Sequence[str], va: np.ndarray | None, vb: np.ndarray | None
+) -> tuple[list[AlignedSentences], list[int], list[int]]:
+    """Align two lists of sentences: the aligned groups, and what is only in A, only in B.
+
+    Args:
+        sa, sb: the sentences of A and B.
+        va, vb: their unit vectors, one row per sentence (``None``: words only).
+
+    Returns:
+        aligned groups in A's order, then the indices only in A and only in B.
+    """
+    n, m = len(sa), len(sb)
+    if n == 0 or m == 0:
+        return [], list(range(n)), list(range(m))
+    score = sentence_similarity(sa, sb, va, vb)
+    pairs: dict[int, int] = {}
+    used_b: set[int] = set()
+    for flat in np.argsort(-score, axis=None, kind="stable"):
+        i, j = divmod(int(flat), m)
+        if score[i, j] < ALIGN_MIN:
+            break
+        if i in pairs or j in used_b:
+            continue
+        pairs[i] = j
+        used_b.add(j)
+    groups = {i: ([i], [j]) for i, j in pairs.items()}
+    # Split and merged sentences: a neighbour of an aligned sentence that is
+    # close to the same partner belongs to the pair.
+    for i in range(n):
+        if i in pairs:
+            continue
+        for k in (i - 1, i + 1):
+            if k in pairs and score[i, pairs[k]] >= JOIN_MIN:
+                groups[k][0].append(i)
+                pairs[i] = pairs[k]
+                break
+    for j in range(m):
+        if j in used_b:
+            continue
+        for i, (_, gb) in groups.items():
+            if any(abs(j - x) == 1 for x in gb) and score[i, j] >= JOIN_MIN:
+                gb.append(j)
+                used_b.add(j)
+                break
+    aligned = []
+    for i in sorted(groups):
+        ga, gb = sorted(groups[i][0]), sorted(groups[i][1])
+        best = float(max(score[x, y] for x in ga for y in gb))
+        words = _overlap(" ".join(sa[x] for x in ga), " ".join(sb[y] for y in gb))
+        if words >= VERBATIM_MIN:
+            kind = "verbatim"
+        elif best >= PARAPHRASE_MIN and len(ga) == len(gb) == 1:
+            kind = "paraphrase"
+        else:
+            kind = "partial" if len(ga) == len(gb) == 1 else "paraphrase"
+        aligned.append(AlignedSentences(tuple(ga), tuple(gb), kind, round(best, 3)))
+    only_a = [i for i in range(n) if i not in pairs]
+    only_b = [j for j in range(m) if j not in used_b]
+    return aligned, only_a, only_b
+
+
+# ---------------------------------------------------------------- facts
+
+
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    """A fact read from one sentence: what kind, a key to match on, how it reads."""
+
+    kind: str  # "number", "date", "quote"
+    key: str
+    text: str
+    sentence: int
+    speaker: str | None
+    quantity: Quantity | None = None
+    date: DateRef | None = None
+
+
+def _speaker(sentence: str, side: _Side) -> str | None:
+    """Who the sentence says is speaking, under their full name, if it says."""
+    for pattern in _SPEAKER_PATTERNS:
+        for m in pattern.finditer(sentence):
+            name = m.group(1).strip()
+            for candidate in (name, name.split()[-1]):
+                full = side.aliases.get(candidate)
+                kind = side.kinds.get(full or "", "other")
+                # a person, or a full name of unknown kind ("Ukrainian" is neither)
+                if full and (kind == "person" or (kind == "other" and " " in full)):
+                    return full
+    return None
+
+
+def _claims(side: _Side) -> list[_Claim]:
+    out: list[_Claim] = []
+    published = side.article.published
+    for idx, sentence in enumerate(side.sentences):
+        speaker = _speaker(sentence, side)
+        for q in extract_quantities(sentence):
+            if q.unit == "year" and q.value >= 1000:
+                continue  # a year, read as a date instead
+            out.append(_Claim("number", q.unit, q.text, idx, speaker, quantity=q))
+        for d in extract_dates(sentence, published):
+            if d.key:
+                out.append(_Claim("date", d.key, d.text, idx, speaker, date=d))
+        for quote in extract_quotes(sentence, side.aliases):
+            out.append(_Claim("quote", quote.text, quote.text, idx, quote.speaker or speaker))
+    return out
+
+
+def _same_person(a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return True  # one side does not say: no conflict
+    ta, tb = a.split(), b.split()
+    return a == b or ta[-1] == tb[-1]
+
+
+def _quote_match(a: str, b: str) -> bool:
+    wa, wb = _words(a), _words(b)
+    return bool(wa and wb) and len(wa & wb) / min(len(wa), len(wb)) >= 0.6
+
+
+def _same_date(x: DateRef, y: DateRef) -> bool:
+    """The same day; a bare weekday ("on Saturday") agrees with a date on that weekday."""
+    if x.key == y.key:
+        return True
+    if x.weekday is not None and x.month is None and y.day is not None and y.year is not None:
+        return _weekday(y) == x.weekday
+    if y.weekday is not None and y.month is None and x.day is not None and x.year is not None:
+        return _weekday(x) == y.weekday
+    return x.key[5:] == y.key[5:] and "????" in (x.key + y.key) and len(x.key) == len(y.key)
+
+
+def _weekday(d: DateRef) -> int | None:
+    from datetime import date
+
+    try:
+        return date(d.year or 1, d.month or 1, d.day or 1).weekday()
+    except ValueError:
+        return None
+
+
+def _same_value(x: _Claim, y: _Claim) -> bool:
+    if x.kind == "number" and x.quantity and y.quantity:
+        qx, qy = x.quantity, y.quantity
+        return abs(qx.value - qy.value) <= 0.01 * max(abs(qx.value), abs(qy.value), 1e-9)
+    if x.kind == "date" and x.date and y.date:
+        return _same_date(x.date, y.date)
+    return _quote_match(x.key, y.key)
+
+
+def _same_thing(x: _Claim, y: _Claim, similarity: float, aligned: bool) -> bool:
+    """Whether two claims speak of the same thing (so equal values agree, unequal conflict)."""
+    if x.kind == "number" and x.quantity and y.quantity and x.quantity.unit and y.quantity.unit:
+        same_unit = x.quantity.unit == y.quantity.unit
+        return (same_unit and (aligned or similarity >= JOIN_MIN)) or (
+            similarity >= ALIGN_MIN and aligned
+        )
+    return aligned or similarity >= JOIN_MIN
+
+
+def _fact_diff(
+    a: _Side, b: _Side, aligned: list[AlignedSentences], sim: np.ndarray
+) -> list[FactChange]:
+    ca, cb = _claims(a), _claims(b)
+    partner: set[tuple[int, int]] = {(i, j) for p in aligned for i in p.a for j in p.b}
+    changes: list[FactChange] = []
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+
+    def similarity(x: _Claim, y: _Claim) -> float:
+        return float(sim[x.sentence, y.sentence]) if sim.size else 0.0
+
+    # 1. Equal values, most alike sentences first: the same claim in both.
+    agree = []
+    for i, x in enumerate(ca):
+        for j, y in enumerate(cb):
+            if x.kind != y.kind or not _same_value(x, y):
+                continue
+            here = (x.sentence, y.sentence) in partner
+            same_unit = bool(x.quantity and y.quantity and x.quantity.unit == y.quantity.unit)
+            if x.kind == "number" and not (same_unit or similarity(x, y) >= JOIN_MIN or here):
+                continue  # "2 soldiers" and "2 companies" are not one claim
+            agree.append((similarity(x, y) + 0.5 * here + 0.3 * same_unit, i, j))
+    for _, i, j in sorted(agree, reverse=True):
+        if i in used_a or j in used_b:
+            continue
+        used_a.add(i)
+        used_b.add(j)
+        x, y = ca[i], cb[j]
+        if not _same_person(x.speaker, y.speaker):
+            what = "quote" if x.kind == "quote" else "claim"
+            changes.append(FactChange(
+                "conflict", "speaker", x.text, y.text, a.sentences[x.sentence],
+                b.sentences[y.sentence],
+                f"the same {what} is given to {x.speaker} in A and to {y.speaker} in B",
+            ))
+        else:
+            changes.append(FactChange("both", x.kind, x.text, y.text, a.sentences[x.sentence],
+                                      b.sentences[y.sentence], ""))
+    # 2. Unequal values of the same thing: a conflict.
+    rivals = []
+    for i, x in enumerate(ca):
+        for j, y in enumerate(cb):
+            if i in used_a or j in used_b or x.kind != y.kind or x.kind == "quote":
+                continue
+            here = (x.sentence, y.sentence) in partner
+            if _same_thing(x, y, similarity(x, y), here):
+                rivals.append((similarity(x, y) + 0.5 * here, i, j))
+    for _, i, j in sorted(rivals, reverse=True):
+        if i in used_a or j in used_b:
+            continue
+        used_a.add(i)
+        used_b.add(j)
+        x, y = ca[i], cb[j]
+        changes.append(FactChange(
+            "conflict", x.kind, x.text, y.text, a.sentences[x.sentence], b.sentences[y.sentence],
+            f"A says {x.text!r} where B says {y.text!r}",
+        ))
+    # 3. The rest is in one version only.
+    changes += [FactChange("only_a", x.kind, x.text, None, a.sentences[x.sentence], None)
+                for i, x in enumerate(ca) if i not in used_a]
+    changes += [FactChange("only_b", y.kind, None, y.text, None, b.sentences[y.sentence])
+                for j, y in enumerate(cb) if j not in used_b]
+    return _dedupe(changes)
+
+
+def _dedupe(changes: list[FactChange]) -> list[FactChange]:
+    seen: set[tuple[object, ...]] = set()
+    out = []
+    for c in changes:
+        key = (c.status, c.kind, c.a, c.b, c.note)
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    order = {"conflict": 0, "only_a": 1, "only_b": 2, "both": 3}
+    return sorted(out, key=lambda c: order[c.status])
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def diff_fingerprints(a: Article, b: Article, fa: Fingerprint, fb: Fingerprint) -> Diff:
+    """The diff of two articles whose fingerprints are already made (no model calls)."""
+    side_a, side_b = _prepare(a, fa), _prepare(b, fb)
+    aligned, only_a, only_b = align_sentences(
+        side_a.sentences, side_b.sentences, side_a.vectors, side_b.vectors
+    )
+    sim = sentence_similarity(side_a.sentences, side_b.sentences, side_a.vectors, side_b.vectors)
+    names_a, names_b = set(side_a.kinds), set(side_b.kinds)
+    short_b = {n.split()[-1] for n in names_b}
+    short_a = {n.split()[-1] for n in names_a}
+    return Diff(
+        a=a.id,
+        b=b.id,
+        sentences_a=side_a.sentences,
+        sentences_b=side_b.sentences,
+        aligned=tuple(aligned),
+        only_a=tuple(only_a),
+        only_b=tuple(only_b),
+        facts=tuple(_fact_diff(side_a, side_b, aligned, sim)),
+        names_only_a=tuple(sorted(n for n in names_a if n.split()[-1] not in short_b)),
+        names_only_b=tuple(sorted(n for n in names_b if n.split()[-1] not in short_a)),
+    )
+
+
+def diff(a: Article, b: Article, *, embedder: Embedder | None = None) -> Diff:
+    """What changed from ``a`` to ``b``: aligned sentences; facts kept, dropped, added, changed.
+
+    Args:
+        a, b: two versions (bodies normalized).
+        embedder: for sentence vectors (default: all-MiniLM-L6-v2, loaded
+            once); without vectors only verbatim and near-verbatim
+            sentences align.
+    """
+    if embedder is None:
+        from storytrace.verify import default_embedder
+
+        embedder = default_embedder()
+    fa, fb = fingerprint_many([a, b], embedder)
+    return diff_fingerprints(a, b, fa, fb)
