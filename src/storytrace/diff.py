@@ -73,10 +73,11 @@ class _Side:
 # Office words the name finder can leave in front of a person's name
 # ("Secretary of State Antony Blinken" -> "State Antony Blinken").
 _OFFICE_WORDS = frozenset(
-    (
-        "state secretary minister president adviser advisor spokesman spokeswoman "
-        "spokesperson chief director general governor senator mayor commissioner"
-    ).split()
+    [
+        "state", "secretary", "minister", "president", "adviser", "advisor", "spokesman",
+        "spokeswoman", "spokesperson", "chief", "director", "general", "governor",
+        "senator", "mayor", "commissioner",
+    ]
 )
 
 
