@@ -307,6 +307,9 @@ def _fact_diff(
             same_unit = bool(x.quantity and y.quantity and x.quantity.unit == y.quantity.unit)
             if x.kind == "number" and not (same_unit or similarity(x, y) >= JOIN_MIN or here):
                 continue  # "2 soldiers" and "2 companies" are not one claim
+            exact_date = x.date is not None and y.date is not None and x.key == y.key
+            if x.kind == "date" and not (exact_date or similarity(x, y) >= JOIN_MIN or here):
+                continue  # "on Thursday" is January 9 only if the sentences agree
             agree.append((similarity(x, y) + 0.5 * here + 0.3 * same_unit, i, j))
     for _, i, j in sorted(agree, reverse=True):
         if i in used_a or j in used_b:

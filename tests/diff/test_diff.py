@@ -1,0 +1,96 @@
+"""The diff: alignment, facts, and how many planted changes it finds (and how few it invents)."""
+
+from __future__ import annotations
+
+import pytest
+from planted import CASES
+
+from fixtures import SEEDS, article
+from storytrace.diff import align_sentences, diff
+from storytrace.model import Article, Diff
+
+
+def _found(d: Diff, status: str, kind: str, in_a: str | None, in_b: str | None) -> bool:
+    for f in d.facts:
+        if f.status != status or (kind != "speaker" and f.kind != kind) or (
+            kind == "speaker" and f.kind != "speaker"
+        ):
+            continue
+        text_a = (f.a or "") + " " + (f.sentence_a or "")
+        text_b = (f.b or "") + " " + (f.sentence_b or "")
+        if (in_a is None or in_a in text_a) and (in_b is None or in_b in text_b):
+            return True
+    return False
+
+
+def _case(case: dict) -> tuple[Article, Article]:
+    from dataclasses import replace
+
+    a = replace(article(case["a"], url="https://a.example/x"), published=case["published"])
+    b = replace(article(case["b"], url="https://b.example/y"), published=case["published"])
+    return a, b
+
+
+def planted_figures(embedder) -> tuple[int, int, int]:
+    """(planted, found, flagged but not planted) over every case."""
+    planted = found = false_flags = 0
+    for case in CASES:
+        a, b = _case(case)
+        d = diff(a, b, embedder=embedder)
+        hits = [p for p in case["planted"] if _found(d, *p)]
+        planted += len(case["planted"])
+        found += len(hits)
+        flagged = [f for f in d.facts if f.status != "both"]
+        for f in flagged:
+            if not any(_found(Diff(d.a, d.b, (), (), (), (), (), (f,)), *p)
+                       for p in case["planted"]):
+                false_flags += 1
+    return planted, found, false_flags
+
+
+@pytest.mark.slow
+def test_planted_changes_are_found(real_embedder) -> None:
+    planted, found, false_flags = planted_figures(real_embedder)
+    print(f"planted {planted}, found {found}, flagged but not planted {false_flags}")
+    assert found / planted >= 0.9
+    assert false_flags <= 2
+
+
+def test_alignment_handles_reordering_and_split_sentences() -> None:
+    a = ["The council approved the budget on Monday after a long debate.",
+         "Mayor Ilse Tran praised the vote."]
+    b = ["Mayor Ilse Tran praised the vote.",
+         "The council approved the budget on Monday.", "It came after a long debate."]
+    aligned, only_a, _ = align_sentences(a, b, None, None)
+    assert only_a == []
+    pairs = {(p.a, p.b): p.kind for p in aligned}
+    assert pairs[((1,), (0,))] == "verbatim"
+    assert any(p.a == (0,) and 1 in p.b for p in aligned)
+
+
+def test_only_one_side_and_empty_inputs() -> None:
+    lone = ["A lone sentence with enough words."]
+    aligned, only_a, only_b = align_sentences(lone, [], None, None)
+    assert aligned == [] and only_a == [0] and only_b == []
+
+
+@pytest.mark.seeds
+@pytest.mark.slow
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not present")
+def test_seed_diff_reports_the_attribution_conflict_and_the_troops(real_embedder) -> None:
+    from storytrace.model import RawDocument
+    from storytrace.normalize import normalize
+
+    def load(prefix: str) -> Article:
+        path = next(SEEDS.glob(f"{prefix}_*.txt"))
+        return normalize(RawDocument(origin=str(path), content=path.read_text(encoding="utf-8")))
+
+    d = diff(load("000"), load("003"), embedder=real_embedder)
+    speaker = [f for f in d.changes("conflict") if f.kind == "speaker"]
+    assert any("Kirby" in f.note and "Blinken" in f.note for f in speaker)
+    assert any(f.kind == "number" and "thousand" in (f.a or "") and "11,000" in (f.b or "")
+               for f in d.changes("conflict"))
+    only_b = d.changes("only_b")
+    assert any(f.kind == "date" and "January 9" in (f.b or "") for f in only_b)
+    assert any("one-week" in (f.b or "") for f in only_b)
+    assert any(name.startswith("Tuva") for name in d.names_only_b)
