@@ -50,12 +50,9 @@ VERBATIM_MIN = 0.9
 # with the partner (split or merged sentences).
 JOIN_MIN = 0.45
 
-_SPEAKER_VERBS = r"(?:said|says|told|added|stated|claimed|estimated|reported|announced|warned)"
-_NAME = r"((?:[A-Z][\w'’\-]+)(?:\s+[A-Z][\w'’\-]+){0,3})"
-_SPEAKER_PATTERNS = (
-    re.compile(rf"(?i:according to) (?:[a-z\s.]{{0,40}}?)?{_NAME}"),
-    re.compile(rf"{_NAME},?\s+(?:[\w\s,.'’-]{{0,60}}?,\s+)?{_SPEAKER_VERBS}\b"),
-    re.compile(rf"\b{_SPEAKER_VERBS}\s+{_NAME}"),
+_SPEAKER_VERBS = (
+    r"(?:said|says|told|added|stated|claimed|estimated|reported|announced|warned|wrote|"
+    r"called|described|insisted|argued|noted|explained|admitted|vowed|urged)"
 )
 
 
@@ -152,6 +149,7 @@ def align_sentences(
         pairs[i] = j
         used_b.add(j)
     groups = {i: ([i], [j]) for i, j in pairs.items()}
+    anchor = {i: i for i in pairs}  # which group a sentence of A belongs to
     # Split and merged sentences: a neighbour of an aligned sentence that is
     # close to the same partner belongs to the pair.
     for i in range(n):
@@ -159,7 +157,8 @@ def align_sentences(
             continue
         for k in (i - 1, i + 1):
             if k in pairs and score[i, pairs[k]] >= JOIN_MIN:
-                groups[k][0].append(i)
+                anchor[i] = anchor[k]
+                groups[anchor[k]][0].append(i)
                 pairs[i] = pairs[k]
                 break
     for j in range(m):
@@ -204,24 +203,83 @@ class _Claim:
 
 
 def _speaker(sentence: str, side: _Side) -> str | None:
-    """Who the sentence says is speaking, under their full name, if it says."""
-    for pattern in _SPEAKER_PATTERNS:
-        for m in pattern.finditer(sentence):
-            name = m.group(1).strip()
-            for candidate in (name, name.split()[-1]):
-                full = side.aliases.get(candidate)
-                kind = side.kinds.get(full or "", "other")
-                # a person, or a full name of unknown kind ("Ukrainian" is neither)
-                if full and (kind == "person" or (kind == "other" and " " in full)):
-                    return full
+    """Who the sentence says is speaking, under their full name, if it says.
+
+    The person named nearest a speech verb: before it ("Kirby said",
+    "Olufsen, the mayor, said"), else after it ("said forecaster Annika
+    Loewe"); after "according to" first of all.
+    """
+    mentions = []  # (start, end, full name) of the people the sentence names
+    for short, full in side.aliases.items():
+        kind = side.kinds.get(full, "other")
+        if kind != "person" and not (kind == "other" and " " in full):
+            continue  # places and organisations do not speak here ("Ukrainian" is neither)
+        for m in re.finditer(rf"\b{re.escape(short)}\b", sentence):
+            mentions.append((m.start(), m.end(), full))
+    if not mentions:
+        return None
+    according = re.search(r"(?i)\baccording to\b", sentence)
+    if according:
+        after = [x for x in mentions if x[0] >= according.end()]
+        if after:
+            return min(after)[2]
+    for verb in re.finditer(rf"\b{_SPEAKER_VERBS}\b", sentence):
+        before = [x for x in mentions if x[1] <= verb.start() and verb.start() - x[1] <= 80]
+        if before:
+            return max(before, key=lambda x: x[1])[2]
+        after = [x for x in mentions if x[0] >= verb.end() and x[0] - verb.end() <= 60]
+        if after:
+            return min(after)[2]
+    return None
+
+
+_PRONOUN_SAID = re.compile(
+    rf"\b(?:he|she|they)\s+{_SPEAKER_VERBS}\b|\b{_SPEAKER_VERBS}\s+(?:he|she|they)\b", re.I
+)
+
+
+def _speakers(side: _Side) -> list[str | None]:
+    """The speaker of each sentence; "he said" is the last person named as speaking."""
+    out: list[str | None] = []
+    for idx, sentence in enumerate(side.sentences):
+        speaker = _speaker(sentence, side)
+        if speaker is None and _PRONOUN_SAID.search(sentence):
+            # the person named in one of the two sentences before
+            speaker = next((s for s in reversed(out[max(0, idx - 2) :]) if s), None)
+            if speaker is None and idx > 0:
+                speaker = _named_person(side.sentences[idx - 1], side)
+        out.append(speaker)
+    return out
+
+
+def _named_person(sentence: str, side: _Side) -> str | None:
+    """The last person a sentence names (the antecedent of a "he said")."""
+    found = None
+    position = -1
+    for short, full in side.aliases.items():
+        if side.kinds.get(full) != "person":
+            continue
+        for m in re.finditer(rf"\b{re.escape(short)}\b", sentence):
+            if m.start() > position:
+                position, found = m.start(), full
+    return found
+
+
+def _sentence_of(quote: str, sentences: Sequence[str]) -> int | None:
+    """The sentence a quotation starts in (quotes can span sentences)."""
+    head = " ".join(quote.split()[:5]).casefold()
+    for idx, sentence in enumerate(sentences):
+        if head in " ".join(sentence.split()).casefold():
+            return idx
     return None
 
 
 def _claims(side: _Side) -> list[_Claim]:
     out: list[_Claim] = []
     published = side.article.published
+    speakers = _speakers(side)
     for idx, sentence in enumerate(side.sentences):
-        speaker = _speaker(sentence, side)
+        speaker = speakers[idx]
         for q in extract_quantities(sentence):
             if q.unit == "year" and q.value >= 1000:
                 continue  # a year, read as a date instead
@@ -229,8 +287,14 @@ def _claims(side: _Side) -> list[_Claim]:
         for d in extract_dates(sentence, published):
             if d.key:
                 out.append(_Claim("date", d.key, d.text, idx, speaker, date=d))
-        for quote in extract_quotes(sentence, side.aliases):
-            out.append(_Claim("quote", quote.text, quote.text, idx, quote.speaker or speaker))
+    # Quotations from the whole text: a quote often runs over two sentences.
+    for quote in extract_quotes(side.article.body, side.aliases):
+        idx = _sentence_of(quote.text, side.sentences)
+        if idx is None:
+            continue
+        following = speakers[idx + 1] if idx + 1 < len(speakers) else None
+        speaker = quote.speaker or speakers[idx] or following
+        out.append(_Claim("quote", quote.text, quote.text, idx, speaker))
     return out
 
 
@@ -266,10 +330,22 @@ def _weekday(d: DateRef) -> int | None:
         return None
 
 
+# Durations in hours, so "three days" and "72 hours" are one claim.
+_HOURS = {"minute": 1 / 60, "hour": 1.0, "day": 24.0, "week": 168.0}
+
+
+def _comparable_value(q: Quantity) -> tuple[float, str]:
+    if q.unit in _HOURS:
+        return q.value * _HOURS[q.unit], "hour"
+    return q.value, q.unit
+
+
 def _same_value(x: _Claim, y: _Claim) -> bool:
     if x.kind == "number" and x.quantity and y.quantity:
-        qx, qy = x.quantity, y.quantity
-        return abs(qx.value - qy.value) <= 0.01 * max(abs(qx.value), abs(qy.value), 1e-9)
+        (vx, ux), (vy, uy) = _comparable_value(x.quantity), _comparable_value(y.quantity)
+        if "hour" in (ux, uy) and ux != uy:
+            return False  # a duration is not a count
+        return abs(vx - vy) <= 0.01 * max(abs(vx), abs(vy), 1e-9)
     if x.kind == "date" and x.date and y.date:
         return _same_date(x.date, y.date)
     return _quote_match(x.key, y.key)
@@ -278,7 +354,7 @@ def _same_value(x: _Claim, y: _Claim) -> bool:
 def _same_thing(x: _Claim, y: _Claim, similarity: float, aligned: bool) -> bool:
     """Whether two claims speak of the same thing (so equal values agree, unequal conflict)."""
     if x.kind == "number" and x.quantity and y.quantity and x.quantity.unit and y.quantity.unit:
-        same_unit = x.quantity.unit == y.quantity.unit
+        same_unit = _comparable_value(x.quantity)[1] == _comparable_value(y.quantity)[1]
         return (same_unit and (aligned or similarity >= JOIN_MIN)) or (
             similarity >= ALIGN_MIN and aligned
         )
@@ -304,7 +380,10 @@ def _fact_diff(
             if x.kind != y.kind or not _same_value(x, y):
                 continue
             here = (x.sentence, y.sentence) in partner
-            same_unit = bool(x.quantity and y.quantity and x.quantity.unit == y.quantity.unit)
+            same_unit = bool(
+                x.quantity and y.quantity
+                and _comparable_value(x.quantity)[1] == _comparable_value(y.quantity)[1]
+            )
             if x.kind == "number" and not (same_unit or similarity(x, y) >= JOIN_MIN or here):
                 continue  # "2 soldiers" and "2 companies" are not one claim
             exact_date = x.date is not None and y.date is not None and x.key == y.key

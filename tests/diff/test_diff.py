@@ -94,3 +94,19 @@ def test_seed_diff_reports_the_attribution_conflict_and_the_troops(real_embedder
     assert any(f.kind == "date" and "January 9" in (f.b or "") for f in only_b)
     assert any("one-week" in (f.b or "") for f in only_b)
     assert any(name.startswith("Tuva") for name in d.names_only_b)
+
+
+@pytest.mark.slow
+def test_demo_planted_changes_hold_their_floor(real_embedder) -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from diff_eval import evaluate
+
+    figures = evaluate(real_embedder)
+    print(f"demo: found {sum(figures.found.values())} of {sum(figures.planted.values())}, "
+          f"equivalents flagged {figures.equivalents_flagged} of {figures.equivalents}")
+    # Floors measured on the demo labels (25 of 28, 1 of 17); raise them as the diff improves.
+    assert figures.recall >= 0.85
+    assert figures.equivalents_flagged <= 2
