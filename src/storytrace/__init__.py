@@ -8,6 +8,7 @@ The public API is what ``__all__`` lists; every other module is internal.
 """
 
 from storytrace.config import FieldMap, Settings
+from storytrace.diff import diff
 from storytrace.errors import (
     FetchError,
     InputError,
@@ -15,7 +16,18 @@ from storytrace.errors import (
     StoreError,
     StorytraceError,
 )
-from storytrace.model import Article, Failure, RawDocument, Story, StoryMember, article_id
+from storytrace.model import (
+    AlignedSentences,
+    Article,
+    Derivation,
+    Diff,
+    FactChange,
+    Failure,
+    RawDocument,
+    Story,
+    StoryMember,
+    article_id,
+)
 from storytrace.pipeline import (
     IngestReport,
     ScanResult,
@@ -30,7 +42,11 @@ from storytrace.verify import Match, compare
 __version__ = "0.1.0"
 
 __all__ = [
+    "AlignedSentences",
     "Article",
+    "Derivation",
+    "Diff",
+    "FactChange",
     "Failure",
     "FetchError",
     "FieldMap",
@@ -50,6 +66,7 @@ __all__ = [
     "__version__",
     "article_id",
     "compare",
+    "diff",
     "find_stories",
     "ingest",
     "open_store",

@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from storytrace.config import FieldMap, Settings
+from storytrace.diff import diff_fingerprints, side_by_side
 from storytrace.errors import StorytraceError
 from storytrace.evaluate import articles_from_docs, evaluate_pairs, load_jsonl, run_pairs
 from storytrace.fingerprint import (
@@ -30,7 +31,7 @@ from storytrace.fingerprint import (
     SentenceTransformerEmbedder,
     fingerprint_many,
 )
-from storytrace.model import Article, Story
+from storytrace.model import Article, Diff, Story
 from storytrace.pipeline import (
     IngestReport,
     ScanResult,
@@ -43,7 +44,7 @@ from storytrace.pipeline import (
     scan,
     story_view,
 )
-from storytrace.report import render_report
+from storytrace.report import diff_to_dict, render_diff, render_report
 from storytrace.store import SQLiteStore
 from storytrace.verify import Match, compare
 
@@ -350,6 +351,75 @@ def compare_command(
         sys.stdout.write(json.dumps(match_json(match, evidence=True), ensure_ascii=False) + "\n")
         return
     _print_match(match, a, b)
+
+
+@app.command("diff")
+def diff_command(
+    first: Annotated[str, typer.Argument(help="Version A: a file, a URL, or a stored id.")],
+    second: Annotated[str, typer.Argument(help="Version B: a file, a URL, or a stored id.")],
+    store: StoreOption = Path(DEFAULT_STORE),
+    model: ModelOption = DEFAULT_MODEL,
+    allow_private_urls: PrivateUrlsOption = False,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write a standalone HTML page here.")
+    ] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print the diff as JSON (docs/diff.schema.json).")
+    ] = False,
+) -> None:
+    """What changed between two versions: sentences side by side, and the facts that differ."""
+    settings = _settings(None, allow_private_urls, None)
+    db = _open_store(store) if store.exists() else None
+    try:
+        a = load_article(first, db, settings)
+        b = load_article(second, db, settings)
+    except StorytraceError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    finally:
+        if db is not None:
+            db.close()
+    fa, fb = fingerprint_many([a, b], _embedder(model))
+    d = diff_fingerprints(a, b, fa, fb)
+    if html is not None:
+        html.parent.mkdir(parents=True, exist_ok=True)
+        html.write_text(render_diff(d, a, b), encoding="utf-8")
+    if json_out:
+        sys.stdout.write(json.dumps(diff_to_dict(d, a, b), ensure_ascii=False, indent=2) + "\n")
+        return
+    _print_diff(d, a, b)
+    if html is not None:
+        out.print(f"HTML written to {html}", highlight=False)
+
+
+_ROW_STYLE = {"verbatim": "dim", "paraphrase": "", "partial": "yellow",
+              "only_a": "red", "only_b": "green"}
+
+
+def _print_diff(d: Diff, a: Article, b: Article) -> None:
+    table = Table(show_header=True, header_style="bold", expand=True, show_lines=True)
+    table.add_column("", width=10, style="dim")
+    table.add_column(f"A  {escape(a.title or a.id)}", ratio=1, overflow="fold")
+    table.add_column(f"B  {escape(b.title or b.id)}", ratio=1, overflow="fold")
+    for ia, jb, kind in side_by_side(d):
+        style = _ROW_STYLE.get(kind, "")
+        left = escape(" ".join(d.sentences_a[i] for i in ia))
+        right = escape(" ".join(d.sentences_b[j] for j in jb))
+        table.add_row(kind.replace("_", " "), f"[{style}]{left}[/]" if style and left else left,
+                      f"[{style}]{right}[/]" if style and right else right)
+    out.print(table)
+    conflicts = d.changes("conflict")
+    out.print(f"[bold]{len(conflicts)} conflicts[/]")
+    for f in conflicts:
+        out.print(f"  [red]{f.kind}[/]: {escape(f.note)}", highlight=False)
+    for f in d.changes("only_a"):
+        out.print(f"  [red]only in A[/] ({f.kind}): {escape(f.a or '')}", highlight=False)
+    for f in d.changes("only_b"):
+        out.print(f"  [green]only in B[/] ({f.kind}): {escape(f.b or '')}", highlight=False)
+    if d.names_only_b:
+        out.print(f"  [green]named only in B[/]: {escape(', '.join(d.names_only_b))}")
+    if d.names_only_a:
+        out.print(f"  [red]named only in A[/]: {escape(', '.join(d.names_only_a))}")
 
 
 @app.command("match")

@@ -36,7 +36,14 @@ from storytrace.fingerprint.records import DateRef, Quantity
 from storytrace.fingerprint.shingles import tokens
 from storytrace.model import AlignedSentences, Article, Diff, FactChange
 
-__all__ = ["ALIGN_MIN", "align_sentences", "diff", "diff_fingerprints", "sentence_similarity"]
+__all__ = [
+    "ALIGN_MIN",
+    "align_sentences",
+    "diff",
+    "diff_fingerprints",
+    "sentence_similarity",
+    "side_by_side",
+]
 
 # Cosine (all-MiniLM-L6-v2) above which two sentences say the same thing;
 # the same line verification uses (paraphrases 0.7-0.9, same-topic
@@ -283,6 +290,8 @@ def _claims(side: _Side) -> list[_Claim]:
         for q in extract_quantities(sentence):
             if q.unit == "year" and q.value >= 1000:
                 continue  # a year, read as a date instead
+            if q.value == 1 and not q.unit:
+                continue  # "one of them", "one has": a pronoun more than a count
             out.append(_Claim("number", q.unit, q.text, idx, speaker, quantity=q))
         for d in extract_dates(sentence, published):
             if d.key:
@@ -377,9 +386,13 @@ def _fact_diff(
     agree = []
     for i, x in enumerate(ca):
         for j, y in enumerate(cb):
-            if x.kind != y.kind or not _same_value(x, y):
+            if x.kind != y.kind:
                 continue
             here = (x.sentence, y.sentence) in partner
+            # a quote reworded in an aligned sentence is the same quote
+            reworded = x.kind == "quote" and (here or similarity(x, y) >= ALIGN_MIN)
+            if not (_same_value(x, y) or reworded):
+                continue
             same_unit = bool(
                 x.quantity and y.quantity
                 and _comparable_value(x.quantity)[1] == _comparable_value(y.quantity)[1]
@@ -487,3 +500,28 @@ def diff(a: Article, b: Article, *, embedder: Embedder | None = None) -> Diff:
         embedder = default_embedder()
     fa, fb = fingerprint_many([a, b], embedder)
     return diff_fingerprints(a, b, fa, fb)
+
+
+def side_by_side(d: Diff) -> list[tuple[tuple[int, ...], tuple[int, ...], str]]:
+    """Rows for showing two versions side by side: ``(A sentences, B sentences, kind)``.
+
+    ``kind`` is the alignment kind, ``only_a`` or ``only_b``. Rows follow A's
+    order; a sentence only in B comes after the row holding the B sentence
+    before it.
+    """
+    rows: list[tuple[tuple[int, ...], tuple[int, ...], str]] = []
+    by_first_a = {p.a[0]: p for p in d.aligned}
+    only_a = set(d.only_a)
+    for i in range(len(d.sentences_a)):
+        if i in by_first_a:
+            p = by_first_a[i]
+            rows.append((p.a, p.b, p.kind))
+        elif i in only_a:
+            rows.append(((i,), (), "only_a"))
+    for j in sorted(d.only_b):
+        after = max(
+            (k for k, (_, b, _) in enumerate(rows) if b and max(b) < j), default=-1,
+            key=lambda k: max(rows[k][1]),
+        )
+        rows.insert(after + 1, ((), (j,), "only_b"))
+    return rows

@@ -110,3 +110,37 @@ def test_demo_planted_changes_hold_their_floor(real_embedder) -> None:
     # Floors measured on the demo labels (25 of 28, 1 of 17); raise them as the diff improves.
     assert figures.recall >= 0.85
     assert figures.equivalents_flagged <= 2
+
+
+def test_diff_command_json_follows_the_schema_and_html_is_standalone(tmp_path) -> None:
+    import json
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from storytrace.cli import app
+
+    case = CASES[0]
+    (tmp_path / "a.txt").write_text(case["a"])
+    hostile = '\nA reader wrote <script>alert("x")</script> here.\n'
+    (tmp_path / "b.txt").write_text(case["b"] + hostile)
+    html = tmp_path / "out" / "diff.html"
+    result = CliRunner().invoke(app, ["diff", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"),
+                                      "--model", "none", "--json", "--html", str(html),
+                                      "--store", str(tmp_path / "none.sqlite")])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    schema = json.loads((Path(__file__).resolve().parents[2] / "docs" / "diff.schema.json")
+                        .read_text())
+    assert set(schema["required"]) <= set(data)
+    assert data["schema"] == schema["properties"]["schema"]["const"]
+    fact_schema = schema["properties"]["facts"]["items"]
+    for fact in data["facts"]:
+        assert set(fact_schema["required"]) <= set(fact)
+        assert fact["status"] in fact_schema["properties"]["status"]["enum"]
+    assert any(f["status"] == "conflict" and "40" in (f["a"] or "") for f in data["facts"])
+    page = html.read_text()
+    assert "<script>alert" not in page and "What changed" in page
+    text = CliRunner().invoke(app, ["diff", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"),
+                                    "--model", "none", "--store", str(tmp_path / "none.sqlite")])
+    assert text.exit_code == 0 and "conflicts" in text.output

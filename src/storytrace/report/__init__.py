@@ -12,9 +12,14 @@ from datetime import UTC, datetime
 
 import jinja2
 
-from storytrace.model import Article, Story
+from storytrace.diff import side_by_side
+from storytrace.model import Article, Diff, Story
 
-__all__ = ["render_report"]
+__all__ = ["DIFF_SCHEMA_VERSION", "diff_to_dict", "render_diff", "render_report"]
+
+# Bumped when a field of diff_to_dict changes meaning or goes away (adding
+# a field does not bump it). The schema is in docs/diff.schema.json.
+DIFF_SCHEMA_VERSION = 1
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("storytrace.report", "templates"),
@@ -56,4 +61,61 @@ def render_report(
         failures=list(failures),
         when=_when,
         n_articles=sum(len(s.members) for s in stories),
+    )
+
+
+def _article_dict(a: Article) -> dict[str, object]:
+    return {
+        "id": a.id,
+        "title": a.title,
+        "site": a.site,
+        "url": a.url,
+        "published": a.published.isoformat() if a.published else None,
+    }
+
+
+def diff_to_dict(d: Diff, a: Article, b: Article) -> dict[str, object]:
+    """The documented JSON form of a diff (``docs/diff.schema.json``)."""
+    return {
+        "schema": DIFF_SCHEMA_VERSION,
+        "a": _article_dict(a),
+        "b": _article_dict(b),
+        "sentences_a": list(d.sentences_a),
+        "sentences_b": list(d.sentences_b),
+        "aligned": [
+            {"a": list(p.a), "b": list(p.b), "kind": p.kind, "similarity": p.similarity}
+            for p in d.aligned
+        ],
+        "only_a": list(d.only_a),
+        "only_b": list(d.only_b),
+        "facts": [
+            {
+                "status": f.status,
+                "kind": f.kind,
+                "a": f.a,
+                "b": f.b,
+                "sentence_a": f.sentence_a,
+                "sentence_b": f.sentence_b,
+                "note": f.note,
+            }
+            for f in d.facts
+        ],
+        "names_only_a": list(d.names_only_a),
+        "names_only_b": list(d.names_only_b),
+    }
+
+
+def render_diff(d: Diff, a: Article, b: Article) -> str:
+    """A standalone HTML page: the two versions side by side, changes highlighted."""
+    rows = [
+        {
+            "kind": kind,
+            "a": [d.sentences_a[i] for i in ia],
+            "b": [d.sentences_b[j] for j in jb],
+        }
+        for ia, jb, kind in side_by_side(d)
+    ]
+    return _ENV.get_template("diff.html.j2").render(
+        a=a, b=b, d=d, rows=rows, when=_when,
+        conflicts=d.changes("conflict"), only_a=d.changes("only_a"), only_b=d.changes("only_b"),
     )
