@@ -710,6 +710,16 @@ def story_command(
                 {"at": at, "kind": kind, "article": art, "other_story": other, "reason": why}
                 for at, kind, art, other, why in view.events
             ],
+            "changes": {
+                version: {
+                    "conflicts": [f.note for f in d.changes("conflict")],
+                    "facts_dropped": len(d.changes("only_a")),
+                    "facts_added": len(d.changes("only_b")),
+                    "sentences_dropped": len(d.only_a),
+                    "sentences_added": len(d.only_b),
+                }
+                for version, d in view.changes.items()
+            },
         }
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
@@ -739,6 +749,17 @@ def story_command(
         tree.add(f"{escape(_label(view.articles.get(m.article_id)))} [dim]{m.relation} "
                  "(independent report)[/]")
     out.print(tree)
+    if view.changes:
+        out.print("[bold]what each version changed against the original[/]")
+    for version, d in view.changes.items():
+        conflicts = d.changes("conflict")
+        out.print(
+            f"  {escape(_label(view.articles.get(version)))}: {len(conflicts)} conflicts, "
+            f"{len(d.changes('only_a'))} facts dropped, {len(d.changes('only_b'))} added",
+            highlight=False,
+        )
+        for f in conflicts:
+            out.print(f"    [red]{f.kind}[/]: {escape(f.note)}", highlight=False)
     for at, kind, art, other, why in view.events:
         out.print(f"[dim]{at}[/] {kind} {art or ''} {other or ''}: {escape(why)}", highlight=False)
 

@@ -362,12 +362,43 @@ def _same_value(x: _Claim, y: _Claim) -> bool:
 
 def _same_thing(x: _Claim, y: _Claim, similarity: float, aligned: bool) -> bool:
     """Whether two claims speak of the same thing (so equal values agree, unequal conflict)."""
-    if x.kind == "number" and x.quantity and y.quantity and x.quantity.unit and y.quantity.unit:
-        same_unit = _comparable_value(x.quantity)[1] == _comparable_value(y.quantity)[1]
-        return (same_unit and (aligned or similarity >= JOIN_MIN)) or (
-            similarity >= ALIGN_MIN and aligned
-        )
+    if x.kind == "number" and x.quantity and y.quantity and (
+        _dimension(x.quantity) != _dimension(y.quantity)
+    ):
+        return False  # days and metres are two things, not two values of one
+    if x.kind == "date" and x.date and y.date and _grain(x.date) != _grain(y.date):
+        return False  # "2013" and "on Wednesday" do not contradict each other
     return aligned or similarity >= JOIN_MIN
+
+
+_LENGTHS = frozenset(["metre", "meter", "centimetre", "centimeter", "kilometre", "kilometer",
+                      "km", "cm", "mm", "mile", "foot", "feet", "inch"])
+_WEIGHTS = frozenset(["tonne", "ton", "kilogram", "kg", "gram", "pound"])
+_CURRENCIES = frozenset(["usd", "eur", "gbp", "jpy", "crown", "euro", "dollar", "pound"])
+
+
+def _dimension(q: Quantity) -> str:
+    """What a number measures, coarsely: "1,200 dockworkers" and "1,500 employees" are
+    both counts (one claim, two values); "three days" and "5 metres" are not."""
+    unit = _comparable_value(q)[1]
+    if unit == "hour":
+        return "duration"
+    if unit in _CURRENCIES:
+        return "money"
+    if unit in ("%", "percent", "per cent"):
+        return "share"
+    if unit in _LENGTHS:
+        return "length"
+    if unit in _WEIGHTS:
+        return "weight"
+    return "count"
+
+
+def _grain(d: DateRef) -> str:
+    """How precise a date is: a day (a bare weekday is one too), a month or a year."""
+    if d.day is not None or (d.weekday is not None and d.month is None):
+        return "day"
+    return "month" if d.month is not None else "year"
 
 
 def _fact_diff(

@@ -17,10 +17,11 @@ import numpy as np
 from storytrace.assign import AssignReport, StoryAssigner, document_terms, stored_idf
 from storytrace.candidates import MIN_COSINE, NEIGHBOURS
 from storytrace.config import Settings
+from storytrace.diff import diff_fingerprints
 from storytrace.errors import InputError
 from storytrace.fingerprint import Embedder, Fingerprint, band_keys, fingerprint_many
 from storytrace.ingest import iter_documents
-from storytrace.model import Article, Derivation, Failure, RawDocument, Story
+from storytrace.model import Article, Derivation, Diff, Failure, RawDocument, Story
 from storytrace.normalize import SiteBoilerplate, normalize_batch, page_lines
 from storytrace.store import SQLiteStore
 from storytrace.verify import Match, compare_fingerprints
@@ -313,6 +314,7 @@ class StoryView:
     derivations: list[Derivation]
     events: list[tuple[str, str, str | None, str | None, str]]
     articles: dict[str, Article]
+    changes: dict[str, Diff]  # each version against the original
 
 
 def story_view(store: SQLiteStore, story_id: str, embedder: Embedder | None) -> StoryView | None:
@@ -325,11 +327,20 @@ def story_view(store: SQLiteStore, story_id: str, embedder: Embedder | None) -> 
     index_store(store, embedder)
     assigner = StoryAssigner(store, embedder.name if embedder is not None else "")
     articles = {m.article_id: a for m in story.members if (a := store.get(m.article_id))}
+    model = embedder.name if embedder is not None else ""
+    fps = store.get_fingerprints(list(articles), model)
+    original = story.original
+    changes = {
+        x: diff_fingerprints(articles[original], articles[x], fps[original], fps[x])
+        for x in articles
+        if x != original and original in fps and x in fps
+    }
     return StoryView(
         story=story,
         derivations=assigner.derivation_graph(story),
         events=store.story_events(story.id),
         articles=articles,
+        changes=changes,
     )
 
 
