@@ -29,6 +29,7 @@ from typing import Literal
 import numpy as np
 
 from storytrace.fingerprint import Embedder, Fingerprint, fingerprint
+from storytrace.fingerprint.facts import extract_quantities
 from storytrace.fingerprint.records import Facts, Quantity
 from storytrace.fingerprint.shingles import tokens
 from storytrace.model import Article
@@ -74,18 +75,23 @@ DEFAULT_IDF = 4.0
 # same_topic_diff_event, diff_topic), all 76 Clough dev pairs (weight 10, so
 # derived-vs-independent reuse counts as much as events), and the three seed
 # pairs (weight 20); rounded to two figures and frozen here. SemEval-2022 was
-# held out as the check. Every weight has the intended sign. A date-conflict
-# feature was tried and got weight ~0 (background dates are everywhere), so
-# date conflicts are reported as evidence but not scored.
+# held out as the check. Every weight has the intended sign. Tried and left
+# out: a date conflict (~0: background dates are everywhere), "both chiefly
+# about the same year" (+ on ECB+, whose two events per topic are years
+# apart, but no help on SemEval and it merges same-month events in the demo
+# corpus), and a conflict of the lead's numbers (no signal in any set).
 WEIGHTS: dict[str, float] = {
-    "bias": -5.9,
-    "cosine": 3.3,  # document vectors (title + first 256 tokens)
-    "align_soft": 2.7,  # mean matched sentence cosine over the shorter side
-    "containment": 3.1,  # word 3-shingles of one inside the other (the larger way)
-    "lexical": 4.7,  # tf-idf cosine of content words (corpus IDF when given)
-    "entity_overlap": 5.0,  # rarity-weighted shared name words
-    "number_overlap": 2.4,  # shared numbers with units, up to 3
-    "number_conflict": -1.5,  # same unit counted differently, up to 2
+    "bias": -6.3,
+    "cosine": 1.9,  # document vectors (title + first 256 tokens)
+    "lead_cosine": 2.3,  # best sentence cosine among the first two sentences of each
+    "align_soft": 1.8,  # mean matched sentence cosine over the shorter side
+    "containment": 2.9,  # word 3-shingles of one inside the other (the larger way)
+    "lexical": 3.4,  # tf-idf cosine of content words (corpus IDF when given)
+    "rare_coverage": 3.5,  # squared-IDF share of each side's words in the other (the smaller)
+    "entity_overlap": 5.7,  # rarity-weighted shared name words
+    "number_overlap": 1.8,  # shared numbers with a unit, up to 3
+    "number_conflict": -1.1,  # same unit counted differently, up to 2
+    "lead_number_match": 1.2,  # the two leads share a number
 }
 # Not fitted (no dated pairs in the evaluation data): by reasoning, each
 # doubling of a gap beyond two days halves the odds (log2 scale, weight
@@ -425,48 +431,45 @@ def _entity_overlap(
     return score, tuple(names[:10])
 
 
-def _name_coverage(
-    fa: Facts,
-    fb: Facts,
-    words_a: Mapping[str, int],
-    words_b: Mapping[str, int],
-    idf: Mapping[str, float] | None,
-) -> tuple[float, float]:
-    """How much of each side's cast of names the other text mentions anywhere.
+def _lead_facts(fp: Fingerprint, k: int = 2) -> Facts:
+    """The quantities of the first ``k`` sentences (headline and lead): the story's own numbers."""
+    return Facts(quantities=extract_quantities("\n".join(fp.sentences[:k])))
 
-    Each name word weighs its squared rarity times how often its article
-    names it (the main people and places of a story dominate). The other
-    side is searched as text, not as extracted names, so a name only in a
-    headline or missed by the extractor still counts. Returns the geometric
-    mean and the minimum of the two directions: two reports of two events of
-    one kind share the topic words but not the main names.
+
+def _lead_cosine(fa: Fingerprint, fb: Fingerprint, k: int = 2) -> float:
+    """The best cosine between the first ``k`` sentences of each side (headline and lead).
+
+    Sentences both sides hold verbatim are skipped: a template line at the
+    top of every page of a site says nothing about the story (and a copied
+    lead is already seen by the shingle measures).
+    """
+    sa, sb = fa.sentence_embeddings, fb.sentence_embeddings
+    if sa is None or sb is None or len(sa) == 0 or len(sb) == 0:
+        return 0.0
+    common = set(fa.sentences) & set(fb.sentences)
+    ia = [i for i, t in enumerate(fa.sentences[: len(sa)]) if t not in common][:k]
+    ib = [i for i, t in enumerate(fb.sentences[: len(sb)]) if t not in common][:k]
+    if not ia or not ib:
+        return 0.0
+    return max(float((sa[ia] @ sb[ib].T).max()), 0.0)
+
+
+def _rare_coverage(
+    wa: Mapping[str, int], wb: Mapping[str, int], idf: Mapping[str, float] | None
+) -> float:
+    """How much of each side's vocabulary the other uses, rare words counting most.
+
+    Each word weighs its squared IDF; the smaller of the two directions, so a
+    short brief inside a long report is judged by the report's side too.
+    Two events of one kind share the topic's words, one event also its rare
+    ones (the place, the names, the particular things).
     """
 
-    def cover(f: Facts, other: Mapping[str, int]) -> float | None:
-        weight: dict[str, float] = {}
-        for e in f.entities:
-            for w in tokens(e.name):
-                if len(w) > 2 and w not in _STOPWORDS and not w.isdigit():
-                    weight[w] = weight.get(w, 0.0) + (1.0 + math.log(e.mentions)) * _idf(idf, w) ** 2
-        total = sum(weight.values())
-        if not total:
-            return None
-        return sum(v for w, v in weight.items() if w in other) / total
+    def cover(x: Mapping[str, int], y: Mapping[str, int]) -> float:
+        tot = sum(_idf(idf, k) ** 2 for k in x)
+        return sum(_idf(idf, k) ** 2 for k in x if k in y) / tot if tot else 0.0
 
-    ca, cb = cover(fa, words_b), cover(fb, words_a)
-    if ca is None or cb is None:
-        return 0.0, 0.0
-    return math.sqrt(ca * cb), min(ca, cb)
-
-
-def _main_year(f: Facts) -> int | None:
-    """The year an article is about: its most often named year (the first on a tie)."""
-    years = [d.year for d in f.dates if d.year is not None and not d.relative]
-    if not years:
-        return None
-    counts = Counter(years)
-    best = max(counts.values())
-    return next(y for y in years if counts[y] == best)
+    return min(cover(wa, wb), cover(wb, wa))
 
 
 def _qty_key(q: Quantity) -> str:
@@ -630,31 +633,22 @@ def compare_fingerprints(
     gap = _time_gap(a.published, b.published)
     words_a = terms_a if terms_a is not None else content_terms(a.body)
     words_b = terms_b if terms_b is not None else content_terms(b.body)
-    names_gm, names_min = _name_coverage(fa.facts, fb.facts, words_a, words_b, idf)
-    ya, yb = _main_year(fa.facts), _main_year(fb.facts)
-    mean_cos = 0.0
-    if fa.sentence_embeddings is not None and fb.sentence_embeddings is not None:
-        if len(fa.sentence_embeddings) and len(fb.sentence_embeddings):
-            ma = fa.sentence_embeddings.mean(axis=0)
-            mb = fb.sentence_embeddings.mean(axis=0)
-            den = float(np.linalg.norm(ma) * np.linalg.norm(mb))
-            mean_cos = float(ma @ mb) / den if den else 0.0
+    # Numbers with a unit ("340 residents", "$2 billion") are specific; bare
+    # ones (page furniture, scores, ages) match by chance.
+    shared_units = [q for q in shared_num if " " in q]
+    # The headline and lead state the story's own figures (the toll, the rate).
+    lead_shared, _ = _quantity_evidence(_lead_facts(fa), _lead_facts(fb))
     features = {
-        "x_names_gm": names_gm,
-        "x_names_min": names_min,
-        "x_year_conflict": float(ya is not None and yb is not None and ya != yb),
-        "x_year_match": float(ya is not None and ya == yb),
-        "x_date_conflict": float(bool(date_conf)),
-        "x_mean_cos": max(mean_cos, 0.0),
-        "x_coverage": coverage,
-        "x_quotes": 0.0,
         "cosine": max(cosine or 0.0, 0.0),
+        "lead_cosine": _lead_cosine(fa, fb),
         "align_soft": soft,
         "containment": max(c_ab, c_ba),
         "lexical": lexical,
+        "rare_coverage": _rare_coverage(words_a, words_b, idf),
         "entity_overlap": ent,
-        "number_overlap": min(len(shared_num), 3) / 3,
+        "number_overlap": min(len(shared_units), 3) / 3,
         "number_conflict": min(len(num_conf), 2) / 2,
+        "lead_number_match": float(bool(lead_shared)),
     }
     ev = Evidence(
         identical=identical,

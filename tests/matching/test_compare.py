@@ -52,3 +52,16 @@ def test_metrics():
     m = binary_metrics([1, 1, 0, 0], [True, False, True, False])
     assert m["precision"] == m["recall"] == m["f1"] == 0.5
     assert pearson([1, 2, 3], [2, 4, 6]) == pytest.approx(1.0)
+
+
+def test_scored_features_are_bounded_and_named(hashing):
+    from storytrace.verify import WEIGHTS
+
+    m = compare(article(FLOOD), article(FLOOD_REWRITE), embedder=hashing)
+    feats = m.evidence.features
+    assert set(WEIGHTS) - {"bias"} <= set(feats)
+    assert all(0.0 <= v <= 1.0 for v in feats.values()), feats
+    # Names, places and numbers of one story: the rare words recur on both sides.
+    assert feats["rare_coverage"] > 0.2
+    unrelated = compare(article(FLOOD), article(BAKERY), embedder=hashing)
+    assert unrelated.evidence.features["rare_coverage"] < feats["rare_coverage"]

@@ -64,3 +64,16 @@ def test_quote_speaker_uses_full_name():
     )
     facts = extract_facts(text)
     assert facts.quotes[0].speaker == "Tomas Quillfeather"
+
+
+def test_name_edges_keep_new_and_drop_clock_and_weekday_words():
+    names = {
+        e.name
+        for e in extract_entities(
+            "New York police said on Friday that Microsoft Wednesday issued a fix. "
+            "Early Friday morning, at 1:30 AM PDT, Lindsay Lohan arrived. New research "
+            "shows the New Orleans Saints won."
+        )
+    }
+    assert {"New York", "Lindsay Lohan", "New Orleans Saints", "Microsoft"} <= names
+    assert not names & {"York", "AM PDT", "Early Friday", "Microsoft Wednesday"}

@@ -44,8 +44,12 @@ _NOT_NAMES = _words(
     october november december jan feb mar apr jun jul aug sep sept oct nov dec one two
     three four five six seven eight nine ten photo image video read click share
     advertisement update updated breaking exclusive watch listen subscribe sign follow
+    early i'm i’m am pm gmt bst est edt pst pdt cst cdt utc cet
     """
 )
+_WEEKDAY_NAMES = _words("monday tuesday wednesday thursday friday saturday sunday")
+# Function words that open a multi-word name rather than precede it ("New York").
+_NAME_OPENERS = _words("new")
 # Titles before a name: evidence of a person, and not part of the name.
 _PERSON_TITLES = _words(
     """
@@ -104,7 +108,10 @@ def _strip_edges(words: list[str], sentence_start: bool) -> tuple[list[str], str
     """Drop leading titles / function words (remembering a title) and trailing connectors."""
     title = None
     while words and (
-        words[0].lower().rstrip(".") in _NOT_NAMES
+        (
+            words[0].lower().rstrip(".") in _NOT_NAMES
+            and not (len(words) > 1 and words[0].lower() in _NAME_OPENERS)
+        )
         or words[0].lower().rstrip(".").split("-")[0] in _PERSON_TITLES
     ):
         low = words[0].lower().rstrip(".").split("-")[0]
@@ -118,7 +125,8 @@ def _strip_edges(words: list[str], sentence_start: bool) -> tuple[list[str], str
     if titled and titled[-1] < len(words) - 1:
         title = words[titled[-1]].lower().rstrip(".").split("-")[0]
         words = words[titled[-1] + 1 :]
-    while words and re.fullmatch(_CONNECT, words[-1]):
+    # "Microsoft Wednesday": a weekday after a name is not part of it.
+    while words and (re.fullmatch(_CONNECT, words[-1]) or words[-1].lower() in _WEEKDAY_NAMES):
         words = words[:-1]
     while words and re.fullmatch(_CONNECT, words[0]):
         words = words[1:]
