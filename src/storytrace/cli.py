@@ -28,6 +28,7 @@ from storytrace.evaluate import articles_from_docs, evaluate_pairs, load_jsonl, 
 from storytrace.fingerprint import (
     DEFAULT_MODEL,
     Embedder,
+    Fingerprint,
     SentenceTransformerEmbedder,
     fingerprint_many,
 )
@@ -324,16 +325,14 @@ def story_json(story: Story) -> dict[str, object]:
     }
 
 
-@app.command("compare")
-def compare_command(
-    first: Annotated[str, typer.Argument(help="A file, a URL, or a stored article id.")],
-    second: Annotated[str, typer.Argument(help="A file, a URL, or a stored article id.")],
-    store: StoreOption = Path(DEFAULT_STORE),
-    model: ModelOption = DEFAULT_MODEL,
-    allow_private_urls: PrivateUrlsOption = False,
-    json_out: Annotated[bool, typer.Option("--json", help="Print the match as JSON.")] = False,
-) -> None:
-    """How two articles relate: same story or not, the relation, a score, the evidence."""
+def _two_versions(
+    first: str, second: str, store: Path, model: str, allow_private_urls: bool
+) -> tuple[Article, Article, Fingerprint, Fingerprint]:
+    """Two articles named on the command line (files, URLs or stored ids), fingerprinted.
+
+    The store is only read, and only when it exists; a name that cannot be
+    read ends the command with exit code 2.
+    """
     settings = _settings(None, allow_private_urls, None)
     db = _open_store(store) if store.exists() else None
     try:
@@ -346,6 +345,20 @@ def compare_command(
         if db is not None:
             db.close()
     fa, fb = fingerprint_many([a, b], _embedder(model))
+    return a, b, fa, fb
+
+
+@app.command("compare")
+def compare_command(
+    first: Annotated[str, typer.Argument(help="A file, a URL, or a stored article id.")],
+    second: Annotated[str, typer.Argument(help="A file, a URL, or a stored article id.")],
+    store: StoreOption = Path(DEFAULT_STORE),
+    model: ModelOption = DEFAULT_MODEL,
+    allow_private_urls: PrivateUrlsOption = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the match as JSON.")] = False,
+) -> None:
+    """How two articles relate: same story or not, the relation, a score, the evidence."""
+    a, b, fa, fb = _two_versions(first, second, store, model, allow_private_urls)
     match = compare(a, b, fa=fa, fb=fb)
     if json_out:
         sys.stdout.write(json.dumps(match_json(match, evidence=True), ensure_ascii=False) + "\n")
@@ -368,18 +381,7 @@ def diff_command(
     ] = False,
 ) -> None:
     """What changed between two versions: sentences side by side, and the facts that differ."""
-    settings = _settings(None, allow_private_urls, None)
-    db = _open_store(store) if store.exists() else None
-    try:
-        a = load_article(first, db, settings)
-        b = load_article(second, db, settings)
-    except StorytraceError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(2) from exc
-    finally:
-        if db is not None:
-            db.close()
-    fa, fb = fingerprint_many([a, b], _embedder(model))
+    a, b, fa, fb = _two_versions(first, second, store, model, allow_private_urls)
     d = diff_fingerprints(a, b, fa, fb)
     if html is not None:
         html.parent.mkdir(parents=True, exist_ok=True)
