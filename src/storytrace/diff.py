@@ -20,7 +20,7 @@ Two steps:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -401,6 +401,17 @@ def _grain(d: DateRef) -> str:
     return "month" if d.month is not None else "year"
 
 
+def _greedy(
+    scored: list[tuple[float, int, int]], used_a: set[int], used_b: set[int]
+) -> Iterator[tuple[int, int]]:
+    """Pairs ``(i, j)``, best score first, each side used once (marks them used)."""
+    for _, i, j in sorted(scored, reverse=True):
+        if i not in used_a and j not in used_b:
+            used_a.add(i)
+            used_b.add(j)
+            yield i, j
+
+
 def _fact_diff(
     a: _Side, b: _Side, aligned: list[AlignedSentences], sim: np.ndarray
 ) -> list[FactChange]:
@@ -434,11 +445,7 @@ def _fact_diff(
             if x.kind == "date" and not (exact_date or similarity(x, y) >= JOIN_MIN or here):
                 continue  # "on Thursday" is January 9 only if the sentences agree
             agree.append((similarity(x, y) + 0.5 * here + 0.3 * same_unit, i, j))
-    for _, i, j in sorted(agree, reverse=True):
-        if i in used_a or j in used_b:
-            continue
-        used_a.add(i)
-        used_b.add(j)
+    for i, j in _greedy(agree, used_a, used_b):
         x, y = ca[i], cb[j]
         if not _same_person(x.speaker, y.speaker):
             what = "quote" if x.kind == "quote" else "claim"
@@ -459,11 +466,7 @@ def _fact_diff(
             here = (x.sentence, y.sentence) in partner
             if _same_thing(x, y, similarity(x, y), here):
                 rivals.append((similarity(x, y) + 0.5 * here, i, j))
-    for _, i, j in sorted(rivals, reverse=True):
-        if i in used_a or j in used_b:
-            continue
-        used_a.add(i)
-        used_b.add(j)
+    for i, j in _greedy(rivals, used_a, used_b):
         x, y = ca[i], cb[j]
         changes.append(FactChange(
             "conflict", x.kind, x.text, y.text, a.sentences[x.sentence], b.sentences[y.sentence],
