@@ -45,7 +45,7 @@ from storytrace.pipeline import (
     scan,
     story_view,
 )
-from storytrace.report import diff_to_dict, render_diff, render_report
+from storytrace.report import diff_to_dict, render_diff, render_report, story_to_dict
 from storytrace.store import SQLiteStore
 from storytrace.verify import Match, compare
 
@@ -255,7 +255,7 @@ def scan_command(
             raise typer.Exit(2) from exc
     if json_out:
         for story in result.stories:
-            sys.stdout.write(json.dumps(story_json(story), ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps(story_to_dict(story), ensure_ascii=False) + "\n")
     else:
         _print_summary(result.report, store)
         _print_stories(result)
@@ -299,30 +299,6 @@ def _story_table(stories: list[Story], articles: dict[str, Article], *, title: s
             source, escape(s.headline),
         )
     out.print(table)
-
-
-def story_json(story: Story) -> dict[str, object]:
-    """The JSON form of a story (documented in the README)."""
-    return {
-        "id": story.id,
-        "headline": story.headline,
-        "original": story.original,
-        "claimed_original": story.claimed_original,
-        "first_seen": story.first_seen.isoformat() if story.first_seen else None,
-        "last_seen": story.last_seen.isoformat() if story.last_seen else None,
-        "sites": list(story.sites),
-        "members": [
-            {
-                "id": m.article_id,
-                "relation": m.relation,
-                "score": m.score,
-                "site": m.site,
-                "title": m.title,
-                "published": m.published.isoformat() if m.published else None,
-            }
-            for m in story.members
-        ],
-    }
 
 
 def _two_versions(
@@ -681,7 +657,7 @@ def stories_command(
         originals = {s.original: db.get(s.original) for s in stories}
     if json_out:
         for story in stories:
-            sys.stdout.write(json.dumps(story_json(story), ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps(story_to_dict(story), ensure_ascii=False) + "\n")
         return
     _story_table(stories, {k: v for k, v in originals.items() if v}, title="stories")
 
@@ -702,7 +678,7 @@ def story_command(
         raise typer.Exit(2)
     story = view.story
     if json_out:
-        data = story_json(story) | {
+        data = story_to_dict(story) | {
             "derivations": [
                 {"parent": d.parent, "child": d.child, "relation": d.relation,
                  "confidence": d.confidence, "reasons": list(d.reasons)}
@@ -802,6 +778,36 @@ def delete_command(
     out.print(f"deleted {found[0].id}; its story now: "
               + (", ".join(f"{s.id} ({len(s.members)} versions)" for s in stories) or "none"),
               highlight=False)
+
+
+@app.command("serve")
+def serve_command(
+    store: StoreOption = Path(DEFAULT_STORE),
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    model: ModelOption = DEFAULT_MODEL,
+    allow_private_urls: PrivateUrlsOption = False,
+) -> None:
+    """Serve the HTTP API and the web UI over the store (loopback only by default).
+
+    Write routes need the token in $STORYTRACE_TOKEN (sent as
+    "Authorization: Bearer TOKEN"); without one, the server is read-only.
+    """
+    try:
+        import uvicorn
+
+        from storytrace.web import create_app
+    except ImportError as exc:
+        err.print("[red]error:[/] the web face needs the 'web' extra: "
+                  "pip install 'storytrace[web]'", highlight=False)
+        raise typer.Exit(2) from exc
+    _open_store(store).close()  # an unusable store fails here, with exit code 2
+    token = os.environ.get("STORYTRACE_TOKEN") or None
+    settings = _settings(None, allow_private_urls, None)
+    web_app = create_app(store, embedder=_embedder(model), token=token, settings=settings)
+    err.print(f"storytrace on http://{host}:{port} over {store}"
+              + ("" if token else " (read-only: no STORYTRACE_TOKEN)"), highlight=False)
+    uvicorn.run(web_app, host=host, port=port, log_level="warning")
 
 
 @app.command("articles")

@@ -7,6 +7,7 @@ reports) call these functions and nothing below them.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
@@ -35,6 +36,7 @@ __all__ = [
     "fingerprints_for",
     "index_store",
     "ingest",
+    "ingest_documents",
     "load_article",
     "match_article",
     "read_articles",
@@ -118,9 +120,29 @@ def ingest(
         the counts of read, stored, duplicate and failed inputs.
     """
     settings = settings or Settings()
+    return _store_items(iter_documents(inputs, settings, pattern=pattern), store, on_progress)
+
+
+def ingest_documents(
+    documents: Iterable[RawDocument],
+    urls: Iterable[str],
+    store: SQLiteStore,
+    settings: Settings | None = None,
+) -> IngestReport:
+    """Store documents already in memory (an HTTP request's), and fetch and store URLs."""
+    settings = settings or Settings()
+    items = itertools.chain(documents, iter_documents(list(urls), settings))
+    return _store_items(items, store, None)
+
+
+def _store_items(
+    items: Iterable[RawDocument | Failure],
+    store: SQLiteStore,
+    on_progress: Callable[[IngestReport], None] | None,
+) -> IngestReport:
     report = IngestReport()
     site_lines = SiteBoilerplate.from_rows(store.site_line_counts())
-    for batch in _batches(iter_documents(inputs, settings, pattern=pattern)):
+    for batch in _batches(iter(items)):
         raws = [d for d in batch if isinstance(d, RawDocument)]
         lines_of = {id(raw): page_lines(raw) for raw in raws}
         articles: list[Article] = []

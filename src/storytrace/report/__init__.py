@@ -15,7 +15,15 @@ import jinja2
 from storytrace.diff import side_by_side
 from storytrace.model import Article, Diff, Story
 
-__all__ = ["DIFF_SCHEMA_VERSION", "diff_to_dict", "render_diff", "render_report"]
+__all__ = [
+    "DIFF_SCHEMA_VERSION",
+    "diff_rows",
+    "diff_to_dict",
+    "render_diff",
+    "render_page",
+    "render_report",
+    "story_to_dict",
+]
 
 # Bumped when a field of diff_to_dict changes meaning or goes away (adding
 # a field does not bump it). The schema is in docs/diff.schema.json.
@@ -49,17 +57,17 @@ def render_report(
         title: the page title.
         failures: inputs that could not be read, one line each.
     """
-    template = _ENV.get_template("report.html.j2")
     multi = [s for s in stories if len(s.members) > 1]
     single = [s for s in stories if len(s.members) == 1]
-    return template.render(
+    return render_page(
+        "report.html.j2",
+        web=False,
         title=title,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         stories=multi,
         singles=single,
         articles=articles,
         failures=list(failures),
-        when=_when,
         n_articles=sum(len(s.members) for s in stories),
     )
 
@@ -105,17 +113,47 @@ def diff_to_dict(d: Diff, a: Article, b: Article) -> dict[str, object]:
     }
 
 
-def render_diff(d: Diff, a: Article, b: Article) -> str:
-    """A standalone HTML page: the two versions side by side, changes highlighted."""
-    rows = [
-        {
-            "kind": kind,
-            "a": [d.sentences_a[i] for i in ia],
-            "b": [d.sentences_b[j] for j in jb],
-        }
+def diff_rows(d: Diff) -> list[dict[str, object]]:
+    """The side-by-side rows of a diff, with the sentence texts, for templates."""
+    return [
+        {"kind": kind, "a": [d.sentences_a[i] for i in ia], "b": [d.sentences_b[j] for j in jb]}
         for ia, jb, kind in side_by_side(d)
     ]
-    return _ENV.get_template("diff.html.j2").render(
-        a=a, b=b, d=d, rows=rows, when=_when,
-        conflicts=d.changes("conflict"), only_a=d.changes("only_a"), only_b=d.changes("only_b"),
-    )
+
+
+def render_diff(d: Diff, a: Article, b: Article, *, web: bool = False) -> str:
+    """The diff page: the two versions side by side, changes highlighted.
+
+    Standalone (all styles inline) unless ``web``, which adds the site's
+    navigation.
+    """
+    return render_page("diff.html.j2", a=a, b=b, d=d, rows=diff_rows(d), web=web)
+
+
+def render_page(template: str, *, web: bool = True, **context: object) -> str:
+    """Render one of the shared templates (reports and web pages use the same ones)."""
+    return _ENV.get_template(template).render(web=web, when=_when, **context)
+
+
+def story_to_dict(story: Story) -> dict[str, object]:
+    """The JSON form of a story (documented in the README)."""
+    return {
+        "id": story.id,
+        "headline": story.headline,
+        "original": story.original,
+        "claimed_original": story.claimed_original,
+        "first_seen": story.first_seen.isoformat() if story.first_seen else None,
+        "last_seen": story.last_seen.isoformat() if story.last_seen else None,
+        "sites": list(story.sites),
+        "members": [
+            {
+                "id": m.article_id,
+                "relation": m.relation,
+                "score": m.score,
+                "site": m.site,
+                "title": m.title,
+                "published": m.published.isoformat() if m.published else None,
+            }
+            for m in story.members
+        ],
+    }
