@@ -292,6 +292,8 @@ def _claims(side: _Side) -> list[_Claim]:
                 continue  # a year, read as a date instead
             if q.value == 1 and not q.unit:
                 continue  # "one of them", "one has": a pronoun more than a count
+            if _CLOCK.match(sentence, _position(sentence, q.text)):
+                continue  # "6 a.m.", "7pm": a time of day, not a quantity
             out.append(_Claim("number", q.unit, q.text, idx, speaker, quantity=q))
         for d in extract_dates(sentence, published):
             if d.key:
@@ -340,7 +342,14 @@ def _weekday(d: DateRef) -> int | None:
 
 
 # Durations in hours, so "three days" and "72 hours" are one claim.
-_HOURS = {"minute": 1 / 60, "hour": 1.0, "day": 24.0, "week": 168.0}
+_HOURS = {"minute": 1 / 60, "hour": 1.0, "day": 24.0, "week": 168.0, "month": 730.0,
+          "year": 8766.0}
+_CLOCK = re.compile(r"\d{1,2}(?::\d\d)?\s*(?:a\.?m\b\.?|p\.?m\b\.?|a\.\s|p\.\s|o'clock)", re.I)
+
+
+def _position(sentence: str, text: str) -> int:
+    """Where a fact's words start in its sentence (0 when not found)."""
+    return max(sentence.find(text), 0)
 
 
 def _comparable_value(q: Quantity) -> tuple[float, str]:
@@ -362,10 +371,11 @@ def _same_value(x: _Claim, y: _Claim) -> bool:
 
 def _same_thing(x: _Claim, y: _Claim, similarity: float, aligned: bool) -> bool:
     """Whether two claims speak of the same thing (so equal values agree, unequal conflict)."""
-    if x.kind == "number" and x.quantity and y.quantity and (
-        _dimension(x.quantity) != _dimension(y.quantity)
-    ):
-        return False  # days and metres are two things, not two values of one
+    if x.kind == "number" and x.quantity and y.quantity:
+        if _dimension(x.quantity) != _dimension(y.quantity):
+            return False  # days and metres are two things, not two values of one
+        if not aligned and x.quantity.unit != y.quantity.unit:
+            return False  # in sentences that do not align, only a count of the same thing
     if x.kind == "date" and x.date and y.date and _grain(x.date) != _grain(y.date):
         return False  # "2013" and "on Wednesday" do not contradict each other
     return aligned or similarity >= JOIN_MIN
