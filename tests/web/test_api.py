@@ -51,6 +51,8 @@ def test_inputs_are_validated_with_clear_errors(client: TestClient) -> None:
     bad = client.get("/api/stories", params={"limit": 0})
     assert bad.status_code == 422 and "limit" in bad.text
     assert client.post("/api/compare", json={"a": {"text": ""}, "b": "x"}).status_code == 422
+    nothing = client.post("/api/compare", json={"a": {"text": "!!"}, "b": {"text": "??"}})
+    assert nothing.status_code == 400 and "request" in nothing.json()["detail"]
     assert client.post("/api/compare", json={"a": "nope", "b": "nope"}).status_code == 404
 
 

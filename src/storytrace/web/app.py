@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -11,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, File, Header, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, Field, HttpUrl
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl
 
 from storytrace.config import Settings
 from storytrace.diff import diff_fingerprints
@@ -35,8 +36,20 @@ __all__ = ["create_app"]
 MAX_TEXT = 2_000_000
 
 
+def _iso_day(value: object) -> object:
+    """Only ``YYYY-MM-DD`` is a day here (pydantic alone would also take "0")."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("a day is written YYYY-MM-DD")
+    return value
+
+
+IsoDay = Annotated[date | None, BeforeValidator(_iso_day), Query(description="YYYY-MM-DD")]
+
+
 class TextIn(BaseModel):
     """One article given as text (or HTML) with what is known about it."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")  # no coercion: 0 is not false
 
     text: str = Field(min_length=1, max_length=MAX_TEXT, description="Body text or HTML.")
     html: bool = Field(False, description="Whether `text` is HTML to extract the body from.")
@@ -49,12 +62,35 @@ class TextIn(BaseModel):
 class IngestIn(BaseModel):
     """Articles to add: texts, and http(s) URLs to fetch."""
 
+    model_config = ConfigDict(strict=True, extra="forbid")  # no coercion: 0 is not false
+
     articles: list[TextIn] = Field(default_factory=list, max_length=1000)
     urls: list[HttpUrl] = Field(default_factory=list, max_length=100)
 
 
+class ErrorOut(BaseModel):
+    """Why a request was refused, in one line."""
+
+    detail: str
+
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "No such item"},
+}
+_BAD_INPUT: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "The input holds no readable article"},
+    404: {"model": ErrorOut, "description": "A stored id that matches no article"},
+}
+_WRITE: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "The body is not valid JSON"},
+    401: {"model": ErrorOut, "description": "Missing or wrong API token"},
+}
+
+
 class PairIn(BaseModel):
     """Two articles, each a stored id or a text."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")  # no coercion: 0 is not false
 
     a: TextIn | str
     b: TextIn | str
@@ -99,7 +135,7 @@ def create_app(
         try:
             return normalize(raw)
         except StorytraceError as exc:
-            raise HTTPException(422, str(exc)) from exc
+            raise HTTPException(400, str(exc)) from exc
 
     def fingerprints(a: Article, b: Article) -> tuple[Any, Any]:
         with model_lock:
@@ -108,7 +144,7 @@ def create_app(
 
     @app.exception_handler(StorytraceError)
     def storytrace_error(_: Request, exc: StorytraceError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
+        return JSONResponse({"detail": str(exc)}, status_code=400)
 
     # -- API ------------------------------------------------------------------
 
@@ -119,8 +155,8 @@ def create_app(
             str | None, Query(max_length=200, description="Words in the headline.")
         ] = None,
         site: Annotated[str | None, Query(max_length=200)] = None,
-        since: date | None = None,
-        until: date | None = None,
+        since: IsoDay = None,
+        until: IsoDay = None,
         multi: Annotated[bool, Query(description="Only stories with 2+ versions.")] = True,
         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -133,7 +169,7 @@ def create_app(
             "stories": [story_to_dict(s) for s in found[offset : offset + limit]],
         }
 
-    @app.get("/api/stories/{story_id}", tags=["stories"])
+    @app.get("/api/stories/{story_id}", tags=["stories"], responses=_NOT_FOUND)
     def get_story(story_id: str, db: Db) -> dict[str, Any]:
         """One story: versions, derivation graph, history, and each version's changes."""
         with model_lock:
@@ -160,7 +196,7 @@ def create_app(
             },
         }
 
-    @app.get("/api/articles/{ref}", tags=["articles"])
+    @app.get("/api/articles/{ref}", tags=["articles"], responses=_NOT_FOUND)
     def get_article(ref: str, db: Db) -> dict[str, Any]:
         """One stored article (by id, unique id prefix, source id or URL)."""
         found = db.find(ref)
@@ -171,7 +207,7 @@ def create_app(
                 "published": a.published.isoformat() if a.published else None,
                 "claimed_source": a.claimed_source, "body": a.body}
 
-    @app.get("/api/articles/{ref}/matches", tags=["articles"])
+    @app.get("/api/articles/{ref}/matches", tags=["articles"], responses=_NOT_FOUND)
     def get_matches(ref: str, db: Db) -> list[dict[str, Any]]:
         """The stored versions of this article's story, best first."""
         found = db.find(ref)
@@ -182,7 +218,7 @@ def create_app(
         return [{"a": m.a, "b": m.b, "same_story": m.same_story, "relation": m.relation,
                  "score": m.score} for m in matches]
 
-    @app.post("/api/compare", tags=["pairs"])
+    @app.post("/api/compare", tags=["pairs"], responses=_BAD_INPUT)
     def post_compare(pair: PairIn, db: Db) -> dict[str, Any]:
         """How two articles relate (each a stored id or a text)."""
         a, b = to_article(pair.a, db), to_article(pair.b, db)
@@ -194,14 +230,15 @@ def create_app(
                              "shared_numbers": list(ev.shared_numbers),
                              "aligned": [[p.a, p.b, p.similarity] for p in ev.aligned]}}
 
-    @app.post("/api/diff", tags=["pairs"])
+    @app.post("/api/diff", tags=["pairs"], responses=_BAD_INPUT)
     def post_diff(pair: PairIn, db: Db) -> dict[str, Any]:
         """What changed from A to B (the schema of docs/diff.schema.json)."""
         a, b = to_article(pair.a, db), to_article(pair.b, db)
         fa, fb = fingerprints(a, b)
         return diff_to_dict(diff_fingerprints(a, b, fa, fb), a, b)
 
-    @app.post("/api/ingest", tags=["ingest"], dependencies=[Depends(require_token)])
+    @app.post("/api/ingest", tags=["ingest"], dependencies=[Depends(require_token)],
+              responses=_WRITE)
     def post_ingest(body: IngestIn, db: Db) -> dict[str, Any]:
         """Add articles (texts and URLs); each joins its story. Needs the API token."""
         raws = [_raw(item, f"request#{k}") for k, item in enumerate(body.articles)]
@@ -212,7 +249,8 @@ def create_app(
                 "failed": [{"input": f.origin, "reason": f.reason} for f in report.failures],
                 "stories_started": assigned.started, "stories_joined": assigned.joined}
 
-    @app.post("/api/ingest/files", tags=["ingest"], dependencies=[Depends(require_token)])
+    @app.post("/api/ingest/files", tags=["ingest"], dependencies=[Depends(require_token)],
+              responses=_WRITE)
     def post_files(db: Db, files: Annotated[list[UploadFile], File()]) -> dict[str, Any]:
         """Add uploaded files (any format `storytrace ingest` reads). Needs the API token."""
         raws: list[RawDocument] = []
