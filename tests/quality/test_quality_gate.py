@@ -26,7 +26,8 @@ from storytrace.verify import compute_idf  # noqa: E402
 FLOORS = json.loads((BENCH / "quality_floors.json").read_text())
 GATED = [name for name in FLOORS if not name.startswith("_") and name != "candidate_recall"]
 
-pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
+# ECB+ alone embeds 772 documents and verifies 12,900 pairs: minutes on 2 cores.
+pytestmark = [pytest.mark.slow, pytest.mark.shared_data, pytest.mark.timeout(1800)]
 
 
 @pytest.mark.parametrize("name", GATED)
