@@ -45,7 +45,13 @@ from storytrace.pipeline import (
     scan,
     story_view,
 )
-from storytrace.report import diff_to_dict, render_diff, render_report, story_to_dict
+from storytrace.report import (
+    diff_to_dict,
+    render_diff,
+    render_report,
+    story_detail_to_dict,
+    story_to_dict,
+)
 from storytrace.store import SQLiteStore
 from storytrace.verify import Match, compare
 
@@ -678,27 +684,7 @@ def story_command(
         raise typer.Exit(2)
     story = view.story
     if json_out:
-        data = story_to_dict(story) | {
-            "derivations": [
-                {"parent": d.parent, "child": d.child, "relation": d.relation,
-                 "confidence": d.confidence, "reasons": list(d.reasons)}
-                for d in view.derivations
-            ],
-            "events": [
-                {"at": at, "kind": kind, "article": art, "other_story": other, "reason": why}
-                for at, kind, art, other, why in view.events
-            ],
-            "changes": {
-                version: {
-                    "conflicts": [f.note for f in d.changes("conflict")],
-                    "facts_dropped": len(d.changes("only_a")),
-                    "facts_added": len(d.changes("only_b")),
-                    "sentences_dropped": len(d.only_a),
-                    "sentences_added": len(d.only_b),
-                }
-                for version, d in view.changes.items()
-            },
-        }
+        data = story_detail_to_dict(story, view.derivations, view.events, view.changes)
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
     out.print(f"[bold]{escape(story.headline)}[/]  [dim]{story.id}[/]")

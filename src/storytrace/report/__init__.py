@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import jinja2
 
 from storytrace.diff import side_by_side
-from storytrace.model import Article, Diff, Story
+from storytrace.model import Article, Derivation, Diff, Story
 
 __all__ = [
     "DIFF_SCHEMA_VERSION",
@@ -22,6 +22,7 @@ __all__ = [
     "render_diff",
     "render_page",
     "render_report",
+    "story_detail_to_dict",
     "story_to_dict",
 ]
 
@@ -156,4 +157,34 @@ def story_to_dict(story: Story) -> dict[str, object]:
             }
             for m in story.members
         ],
+    }
+
+
+def story_detail_to_dict(
+    story: Story,
+    derivations: Sequence[Derivation],
+    events: Sequence[tuple[str, str, str | None, str | None, str]],
+    changes: Mapping[str, Diff],
+) -> dict[str, object]:
+    """A story with its derivation graph, its history and what each version changed."""
+    return story_to_dict(story) | {
+        "derivations": [
+            {"parent": d.parent, "child": d.child, "relation": d.relation,
+             "confidence": d.confidence, "reasons": list(d.reasons)}
+            for d in derivations
+        ],
+        "events": [
+            {"at": at, "kind": kind, "article": art, "other_story": other, "reason": why}
+            for at, kind, art, other, why in events
+        ],
+        "changes": {
+            version: {
+                "conflicts": [f.note for f in d.changes("conflict")],
+                "facts_dropped": len(d.changes("only_a")),
+                "facts_added": len(d.changes("only_b")),
+                "sentences_dropped": len(d.only_a),
+                "sentences_added": len(d.only_b),
+            }
+            for version, d in changes.items()
+        },
     }

@@ -26,7 +26,14 @@ from storytrace.pipeline import (
     story_view,
     update_stories,
 )
-from storytrace.report import diff_rows, diff_to_dict, render_diff, render_page, story_to_dict
+from storytrace.report import (
+    diff_rows,
+    diff_to_dict,
+    render_diff,
+    render_page,
+    story_detail_to_dict,
+    story_to_dict,
+)
 from storytrace.store import SQLiteStore
 from storytrace.verify import compare
 
@@ -176,25 +183,7 @@ def create_app(
             view = story_view(db, story_id, embedder)
         if view is None:
             raise HTTPException(404, f"no story {story_id!r}")
-        return story_to_dict(view.story) | {
-            "derivations": [
-                {"parent": d.parent, "child": d.child, "relation": d.relation,
-                 "confidence": d.confidence, "reasons": list(d.reasons)}
-                for d in view.derivations
-            ],
-            "events": [
-                {"at": at, "kind": kind, "article": art, "other_story": other, "reason": why}
-                for at, kind, art, other, why in view.events
-            ],
-            "changes": {
-                version: {
-                    "conflicts": [f.note for f in d.changes("conflict")],
-                    "facts_dropped": len(d.changes("only_a")),
-                    "facts_added": len(d.changes("only_b")),
-                }
-                for version, d in view.changes.items()
-            },
-        }
+        return story_detail_to_dict(view.story, view.derivations, view.events, view.changes)
 
     @app.get("/api/articles/{ref}", tags=["articles"], responses=_NOT_FOUND)
     def get_article(ref: str, db: Db) -> dict[str, Any]:
