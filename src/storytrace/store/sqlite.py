@@ -143,6 +143,13 @@ _ARTICLE_COLUMNS = (
 )
 
 
+def _chunks(values: Sequence[str], size: int = 500) -> Iterator[tuple[list[str], str]]:
+    """``values`` in slices small enough for one ``IN (?, ...)`` query, with their marks."""
+    for start in range(0, len(values), size):
+        chunk = list(values[start : start + size])
+        yield chunk, ",".join("?" * len(chunk))
+
+
 def _signed(key: int) -> int:
     """The signed 64-bit integer with the bits of an unsigned band key."""
     return key - (1 << 64) if key >= 1 << 63 else key
@@ -289,9 +296,7 @@ class SQLiteStore:
     def get_fingerprints(self, ids: Sequence[str], model: str) -> dict[str, Fingerprint]:
         """The stored fingerprints of ``ids`` made with ``model`` (others are absent)."""
         out: dict[str, Fingerprint] = {}
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _chunks(ids):
             rows = self._db.execute(
                 f"SELECT {FINGERPRINT_COLUMNS} FROM fingerprints "
                 f"WHERE model = ? AND article_id IN ({marks})",
@@ -345,9 +350,7 @@ class SQLiteStore:
         n = int(self._db.execute("SELECT COUNT(*) FROM story_members").fetchone()[0])
         wanted = list(set(terms))
         found: dict[str, int] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _chunks(wanted):
             found.update(
                 self._db.execute(f"SELECT term, df FROM term_df WHERE term IN ({marks})", chunk)
             )
@@ -380,9 +383,7 @@ class SQLiteStore:
         """The story of each given article that is in one."""
         wanted = list(set(article_ids))
         out: dict[str, str] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _chunks(wanted):
             out.update(
                 self._db.execute(
                     "SELECT article_id, story_id FROM story_members "
