@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from storytrace.candidates import MAX_BUCKET, MIN_COSINE, NEIGHBOURS, linking_terms
+from storytrace.candidates import MAX_BUCKET, MIN_COSINE, NEIGHBOURS, linking_terms, nearest
 from storytrace.cluster import LINK_SAMPLE, average_linkage
 from storytrace.fingerprint import Fingerprint, band_keys
 from storytrace.fingerprint.shingles import tokens
@@ -135,11 +135,7 @@ class _VectorCache:
         self.ids.append(article_id)
 
     def nearest(self, vector: np.ndarray | None, k: int, floor: float) -> set[str]:
-        if vector is None or not self.ids:
-            return set()
-        sims = self.matrix @ vector
-        top = np.argsort(-sims, kind="stable")[:k]
-        return {self.ids[i] for i in top if sims[i] >= floor}
+        return nearest(self.ids, self.matrix, vector, k, floor)
 
 
 class StoryAssigner:
@@ -327,42 +323,42 @@ class _PairScorer:
     """
 
     def __init__(self, cache: _Cache, *, n_docs: int, new_id: str | None = None) -> None:
-        self.cache_ = cache
+        self.loaded = cache
         self.n_docs = n_docs
         self.new_id = new_id
         self.idf: dict[str, float] = {}
-        self.cache: dict[tuple[str, str], Match] = {}
+        self.matches: dict[tuple[str, str], Match] = {}
         self._seen: set[str] = set()
 
     def article(self, x: str) -> Article:
-        return self.cache_.articles[x]
+        return self.loaded.articles[x]
 
     def load(self, ids: Sequence[str]) -> None:
         """Load articles and the idf of their words."""
         fresh = [x for x in ids if x not in self._seen]
         if not fresh:
             return
-        self.cache_.load(fresh)
+        self.loaded.load(fresh)
         self._seen.update(fresh)
         idf = self.idf
-        words = {w for x in fresh for w in self.cache_.document_terms(x) if w not in idf}
+        words = {w for x in fresh for w in self.loaded.document_terms(x) if w not in idf}
         if not words:
             return
-        _, df = self.cache_.store.doc_freqs(words)
-        new_terms = self.cache_.document_terms(self.new_id) if self.new_id else set()
+        _, df = self.loaded.store.doc_freqs(words)
+        new_terms = self.loaded.document_terms(self.new_id) if self.new_id else set()
         for t in words:
             self.idf[t] = smoothed_idf(self.n_docs, df.get(t, 0) + (t in new_terms))
 
     def pair(self, x: str, y: str) -> Match:
         """The match of ``x`` with ``y`` (in that order), verified once."""
-        if (x, y) not in self.cache:
+        if (x, y) not in self.matches:
             self.load([x, y])
-            c = self.cache_
-            self.cache[(x, y)] = compare_fingerprints(
+            c = self.loaded
+            self.matches[(x, y)] = compare_fingerprints(
                 c.articles[x], c.articles[y], c.fps[x], c.fps[y],
                 idf=self.idf, terms_a=c.terms(x), terms_b=c.terms(y),
             )
-        return self.cache[(x, y)]
+        return self.matches[(x, y)]
 
     def match(self, other: str) -> Match:
         """The new article against one stored article."""
@@ -370,7 +366,7 @@ class _PairScorer:
         return self.pair(self.new_id, other)
 
     def score_ids(self, x: str, y: str) -> float:
-        key = (x, y) if (x, y) in self.cache or (y, x) not in self.cache else (y, x)
+        key = (x, y) if (x, y) in self.matches or (y, x) not in self.matches else (y, x)
         return self.pair(*key).score
 
     def linkage(self, story: Story | None) -> float:

@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-import numpy as np
-
 from storytrace.assign import AssignReport, StoryAssigner, document_terms, stored_idf
-from storytrace.candidates import MIN_COSINE, NEIGHBOURS
+from storytrace.candidates import MIN_COSINE, NEIGHBOURS, nearest
 from storytrace.config import Settings
 from storytrace.diff import diff_fingerprints
 from storytrace.errors import InputError
@@ -290,10 +288,7 @@ def match_article(
     ids = store.band_neighbours(band_keys(fp.minhash)) if len(fp.shingles5) else set()
     model = embedder.name if embedder is not None else ""
     vector_ids, vectors = store.document_vectors(model)
-    if fp.embedding is not None and len(vector_ids):
-        sims = vectors @ fp.embedding
-        top = np.argsort(-sims)[: neighbours + 1]
-        ids.update(vector_ids[i] for i in top if sims[i] >= MIN_COSINE)
+    ids |= nearest(vector_ids, vectors, fp.embedding, neighbours + 1, MIN_COSINE)
     ids.discard(article.id)
     others = [a for a in (store.get(x) for x in sorted(ids)) if a is not None]
     if not others:
