@@ -28,9 +28,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
-from storytrace.candidates import MAX_BUCKET, MIN_COSINE, NEIGHBOURS, linking_terms, nearest
+from storytrace.candidates import MAX_BUCKET, MIN_COSINE, NEIGHBOURS, linking_terms
 from storytrace.cluster import LINK_SAMPLE, average_linkage
 from storytrace.fingerprint import Fingerprint, band_keys
 from storytrace.fingerprint.shingles import tokens
@@ -117,27 +115,6 @@ class AssignReport:
     merged: int = 0
 
 
-class _VectorCache:
-    """The document vectors of the indexed articles, held in memory for exact search."""
-
-    def __init__(self, store: SQLiteStore, model: str) -> None:
-        ids, matrix = store.document_vectors(model)
-        indexed = store.story_ids_of(ids)
-        keep = [i for i, x in enumerate(ids) if x in indexed]
-        self.ids = [ids[i] for i in keep]
-        self.matrix = matrix[keep] if len(keep) else np.zeros((0, 0), np.float32)
-
-    def add(self, article_id: str, vector: np.ndarray | None) -> None:
-        if vector is None:
-            return
-        row = vector.astype(np.float32)[None, :]
-        self.matrix = row if self.matrix.size == 0 else np.vstack([self.matrix, row])
-        self.ids.append(article_id)
-
-    def nearest(self, vector: np.ndarray | None, k: int, floor: float) -> set[str]:
-        return nearest(self.ids, self.matrix, vector, k, floor)
-
-
 class StoryAssigner:
     """Puts stored articles into stories, one at a time, against a store.
 
@@ -149,7 +126,6 @@ class StoryAssigner:
     def __init__(self, store: SQLiteStore, model: str) -> None:
         self.store = store
         self.model = model
-        self._vectors = _VectorCache(store, model)
         self._cache = _Cache(store, model)
 
     # -- the stream -----------------------------------------------------------
@@ -233,7 +209,6 @@ class StoryAssigner:
         store.save_stories(
             [story], removed=removed, events=events, indexed=[(article.id, terms, links)]
         )
-        self._vectors.add(article.id, fp.embedding)
         return kind
 
     # -- deleting -------------------------------------------------------------
@@ -252,7 +227,6 @@ class StoryAssigner:
         if story_id is not None:
             store.forget_terms(document_terms(article))
         store.delete(article_id)
-        self._vectors = _VectorCache(store, self.model)
         if story_id is None:
             return []
         remaining = [m.article_id for m in _story(store, story_id).members]
@@ -292,7 +266,7 @@ class StoryAssigner:
     ) -> set[str]:
         store = self.store
         found = store.band_neighbours(band_keys(fp.minhash)) if len(fp.shingles5) else set()
-        found |= self._vectors.nearest(fp.embedding, NEIGHBOURS, MIN_COSINE)
+        found |= store.nearest_indexed(self.model, fp.embedding, NEIGHBOURS, MIN_COSINE)
         rare = {t for t in links if t[0] == "n" or idf.get(t[2:], 0.0) >= MIN_RARE_IDF}
         shared = store.term_neighbours(rare, MAX_BUCKET)
         found |= {x for x, count in shared.items() if count >= 2}

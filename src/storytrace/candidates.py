@@ -30,7 +30,6 @@ __all__ = [
     "candidate_pairs",
     "linking_terms",
     "lsh_pairs",
-    "nearest",
     "neighbour_pairs",
     "rare_linking_terms",
     "rare_term_pairs",
@@ -99,21 +98,6 @@ def neighbour_pairs(
                     i, j = rows[me], rows[int(other)]
                     pairs.add((i, j) if i < j else (j, i))
     return pairs
-
-
-def nearest(
-    ids: Sequence[str], matrix: np.ndarray, vector: np.ndarray | None, k: int, floor: float
-) -> set[str]:
-    """The ids of the ``k`` rows of ``matrix`` nearest ``vector`` (cosine >= ``floor``).
-
-    Exact search (one matrix-vector product): the stores this serves hold
-    their vectors in memory, where it beats building an approximate index.
-    """
-    if vector is None or not len(ids):
-        return set()
-    sims = matrix @ vector
-    top = np.argsort(-sims, kind="stable")[:k]
-    return {ids[i] for i in top if sims[i] >= floor}
 
 
 def rare_term_pairs(

@@ -14,7 +14,7 @@ from itertools import islice
 from pathlib import Path
 
 from storytrace.assign import AssignReport, StoryAssigner, document_terms, stored_idf
-from storytrace.candidates import MIN_COSINE, NEIGHBOURS, nearest
+from storytrace.candidates import MIN_COSINE, NEIGHBOURS
 from storytrace.config import Settings
 from storytrace.diff import diff_fingerprints
 from storytrace.errors import InputError
@@ -239,7 +239,9 @@ def update_stories(
     """
     index_store(store, embedder)
     assigner = StoryAssigner(store, embedder.name if embedder is not None else "")
-    return assigner.assign_all(on_progress)
+    report = assigner.assign_all(on_progress)
+    store.save_indexes()
+    return report
 
 
 def recluster(store: SQLiteStore, embedder: Embedder | None) -> AssignReport:
@@ -276,19 +278,20 @@ def match_article(
 ) -> list[Match]:
     """The stored versions of ``article``'s story, best first.
 
-    Candidates come from the store's LSH band index and the nearest stored
-    document vectors; each is verified. The article need not be stored.
+    The store is brought up to date first (stored articles not yet in a
+    story are put into theirs). Candidates come from the store's LSH band
+    index and the nearest document vectors of the articles in stories; each
+    is verified. The article need not be stored.
 
     Returns:
         every verified candidate with ``same_story``, highest score first
         (``a`` is always ``article``).
     """
-    index_store(store, embedder)
+    update_stories(store, embedder)
     [fp] = fingerprints_for([article], embedder, store)
     ids = store.band_neighbours(band_keys(fp.minhash)) if len(fp.shingles5) else set()
     model = embedder.name if embedder is not None else ""
-    vector_ids, vectors = store.document_vectors(model)
-    ids |= nearest(vector_ids, vectors, fp.embedding, neighbours + 1, MIN_COSINE)
+    ids |= store.nearest_indexed(model, fp.embedding, neighbours + 1, MIN_COSINE)
     ids.discard(article.id)
     others = [a for a in (store.get(x) for x in sorted(ids)) if a is not None]
     if not others:

@@ -3,22 +3,13 @@ from __future__ import annotations
 import numpy as np
 
 from storytrace.fingerprint.minhash import (
-    MERSENNE_61,
-    _mulmod,
+    EMPTY,
     band_keys,
     estimate_jaccard,
+    minhash,
     signature,
 )
-from storytrace.fingerprint.shingles import jaccard, shingles, tokens
-
-
-def test_mulmod_is_exact():
-    rng = np.random.default_rng(7)
-    a = rng.integers(1, int(MERSENNE_61), size=500, dtype=np.uint64)
-    x = rng.integers(0, 1 << 32, size=500, dtype=np.uint64)
-    got = _mulmod(a, x)
-    p = int(MERSENNE_61)
-    assert all(int(g) == (int(ai) * int(xi)) % p for g, ai, xi in zip(got, a, x, strict=True))
+from storytrace.fingerprint.shingles import jaccard, shingle_hashes, shingles, tokens
 
 
 def test_estimate_close_to_exact_jaccard():
@@ -36,7 +27,8 @@ def test_estimate_close_to_exact_jaccard():
 
 def test_signature_shape_and_empty():
     sig = signature("one two three four five six")
-    assert sig.shape == (128,) and sig.dtype == np.uint64
+    assert sig.shape == (128,) and sig.dtype == np.uint32
+    assert not (sig == EMPTY).any()  # six words fill no bin by themselves: densified
     assert estimate_jaccard(signature(""), signature("")) == 0.0
 
 
@@ -46,3 +38,30 @@ def test_band_keys_collide_for_copies_only():
     ka, kb, kc = band_keys(signature(text)), band_keys(signature(text)), band_keys(signature(other))
     assert ka == kb and len(ka) == 32
     assert not set(ka) & set(kc)
+
+
+def test_estimate_is_unbiased_over_many_pairs():
+    # One-permutation hashing with densification must estimate Jaccard
+    # without bias, short texts (mostly empty bins) included.
+    rng = np.random.default_rng(11)
+    errors = []
+    for length in (12, 40, 300):
+        for _ in range(40):
+            base = [f"w{x}" for x in rng.integers(0, 10_000, length)]
+            other = [w if rng.random() < 0.7 else f"x{w}" for w in base]
+            exact = jaccard(shingles(base, 5), shingles(other, 5))
+            est = estimate_jaccard(
+                minhash(shingle_hashes(base, 5)), minhash(shingle_hashes(other, 5))
+            )
+            errors.append(est - exact)
+    assert abs(float(np.mean(errors))) < 0.02
+    assert float(np.sqrt(np.mean(np.square(errors)))) < 0.08
+
+
+def test_shingle_hashes_depend_on_order_and_are_unique_sorted():
+    a = shingle_hashes(["the", "cat", "sat", "on", "the", "mat"], 3)
+    b = shingle_hashes(["mat", "the", "on", "sat", "cat", "the"], 3)
+    assert a.dtype == np.uint32 and list(a) == sorted(set(a.tolist()))
+    assert not set(a.tolist()) & set(b.tolist())
+    assert len(shingle_hashes(["one", "two"], 5)) == 1  # short text: one shingle of all of it
+    assert len(shingle_hashes([], 5)) == 0

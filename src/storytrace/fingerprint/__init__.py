@@ -19,9 +19,15 @@ from storytrace.fingerprint.embed import (
     SentenceTransformerEmbedder,
 )
 from storytrace.fingerprint.facts import extract_facts
-from storytrace.fingerprint.minhash import band_keys, estimate_jaccard, minhash, signature
+from storytrace.fingerprint.minhash import (
+    SHINGLE_K,
+    band_keys,
+    estimate_jaccard,
+    minhash,
+    signature,
+)
 from storytrace.fingerprint.records import DateRef, Entity, Facts, Fingerprint, Quantity, Quote
-from storytrace.fingerprint.shingles import shingle_hashes, tokens
+from storytrace.fingerprint.shingles import shingle_hashes_of, token_hashes, tokens
 from storytrace.model import Article
 
 __all__ = [
@@ -86,14 +92,14 @@ def fingerprint_many(
             start += len(group)
     out = []
     for i, art in enumerate(articles):
-        words = tokens(art.body)
-        sh5 = np.sort(shingle_hashes(words, 5))
+        words = token_hashes(tokens(art.body))
+        sh5 = shingle_hashes_of(words, SHINGLE_K)
         out.append(
             Fingerprint(
                 article_id=art.id,
                 body_sha256=hashlib.sha256(art.body.encode("utf-8")).hexdigest(),
                 minhash=minhash(sh5),
-                shingles3=np.sort(shingle_hashes(words, 3)),
+                shingles3=shingle_hashes_of(words, 3),
                 shingles5=sh5,
                 facts=extract_facts(_document_text(art), art.published),
                 embedding=None if doc_vecs is None else doc_vecs[i],

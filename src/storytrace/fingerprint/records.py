@@ -108,7 +108,7 @@ class Fingerprint:
     Args:
         article_id: the :class:`~storytrace.model.Article` id.
         body_sha256: hex SHA-256 of the normalized body (exact copies).
-        minhash: MinHash signature of the body's word 5-shingles (uint64, 128).
+        minhash: MinHash signature of the body's word 5-shingles (uint32, 128).
         shingles3, shingles5: sorted unique 32-bit hashes of the word 3- and
             5-shingles (exact Jaccard and containment).
         embedding: the document vector (float32, unit length), or ``None``.

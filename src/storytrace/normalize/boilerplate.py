@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from hashlib import blake2b
 
 from storytrace.normalize.clean import clean_text, line_hash
@@ -79,7 +80,10 @@ _SOCIAL = re.compile(
     r"|messenger|flipboard|pocket|threads|bluesky|tweet|print|copy\s+link|share|x",
     re.IGNORECASE,
 )
-_NON_LETTERS = re.compile(r"[\W\d_]+")
+# Nothing but share-button labels and what separates them: the matcher stops
+# at the first ordinary word, where removing the labels and looking at what
+# is left would scan the whole line.
+_SHARE_LINE = re.compile(rf"(?:[\W\d_]*(?:{_SOCIAL.pattern}))+[\W\d_]*", re.IGNORECASE)
 _COUNTER = re.compile(r"^[\d\s.,:;/%+|()#-]*$")
 _BULLET = re.compile(r"^(?:[•·▪◦‣►▸»*>+-]|\d{1,2}[.)])\s+")
 _BYLINE = re.compile(r"^by\s+(?P<rest>.+)$", re.IGNORECASE)
@@ -91,12 +95,12 @@ _ELLIPSIS = re.compile(r"(?:\.\.\.|…)[\"')\]]*$")
 
 def _is_share(text: str) -> bool:
     """Share-button labels only: "FacebookTwitterGoogle +Pinterest", "Share Tweet Email"."""
-    if len(text) > 80:
-        return False
-    residue, found = _SOCIAL.subn("", text)
-    return found > 0 and not _NON_LETTERS.sub("", residue)
+    return len(text) <= 80 and _SHARE_LINE.fullmatch(text) is not None
 
 
+# Called for every line by the layout, the story keys and the title and
+# template checks; a page's lines are classified several times over.
+@lru_cache(maxsize=8192)
 def classify(text: str) -> str:
     """The kind of one clean, non-empty line (see the constants above)."""
     words = len(text.split())
@@ -106,14 +110,17 @@ def classify(text: str) -> str:
         return SLUG
     if words <= 8 and _ZONE.match(text):
         return ZONE
-    if _CUE.match(text) or (words <= 30 and _RIGHTS.search(text)):
+    rights = "©" in text or "reserved" in text.lower()  # cheap test before the regex
+    if _CUE.match(text) or (words <= 30 and rights and _RIGHTS.search(text)):
         return CUE
     if _COUNTER.match(text) or is_date_line(text) or _is_share(text):
         return JUNK
     if words <= 10 and _BYLINE.match(text):
         return JUNK
     bullet = _BULLET.match(text) is not None
-    terminal = _TERMINAL.search(text) is not None and not _ELLIPSIS.search(text)
+    # Both patterns end at "$" but a search tries every start: look at the end only.
+    end = text[-16:]
+    terminal = _TERMINAL.search(end) is not None and not _ELLIPSIS.search(end)
     if (words >= 5 and terminal) or words >= 20:
         return PROSE
     return JUNK if bullet else SHORT

@@ -36,7 +36,13 @@ _LIST_NUMBER = re.compile(r"^\(?\d{1,2}[.)]$")
 
 def _last_word(text: str) -> str:
     """The word before a sentence's final period ("" if none)."""
-    match = _LAST_TOKEN.search(text)
+    # The pattern is anchored at the end but a search tries every start, so
+    # it looks at the tail only; a match at the tail's first character may be
+    # a word cut in two, and then the whole text is searched.
+    tail = text[-80:]
+    match = _LAST_TOKEN.search(tail)
+    if match and match.start() == 0 and len(tail) < len(text):
+        match = _LAST_TOKEN.search(text)
     return match.group(1) if match else ""
 
 

@@ -7,6 +7,7 @@ next to ``serve`` needs.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -21,6 +22,7 @@ from storytrace.fingerprint import Fingerprint, band_keys
 from storytrace.model import Article, Story, StoryMember
 from storytrace.store.base import AddResult
 from storytrace.store.codec import FINGERPRINT_COLUMNS, fingerprint_row, row_fingerprint
+from storytrace.store.vectors import UsearchIndex, VectorIndex
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SQLiteStore", "open_store"]
 
@@ -134,8 +136,22 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX story_events_story ON story_events(story_id);
     """,
+    # 4: signatures became one-permutation MinHash and shingle hashes 32-bit
+    # arrays. Fingerprints are derived data: dropped here, they are made
+    # again from the stored articles on the next update (index_store).
+    """
+    DELETE FROM lsh_bands;
+    DELETE FROM fingerprints;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+# The articles the vector index holds: those in stories, with a vector for the model.
+_INDEXED_VECTORS = (
+    "SELECT {cols} FROM story_members m JOIN articles a ON a.id = m.article_id "
+    "JOIN fingerprints f ON f.article_id = m.article_id "
+    "WHERE f.model = ? AND f.embedding IS NOT NULL"
+)
 
 _ARTICLE_COLUMNS = (
     "id, source_id, origin, url, canonical_url, site, title, author, published, "
@@ -179,6 +195,7 @@ class SQLiteStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
+        self._vectors: dict[str, UsearchIndex] = {}
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -330,6 +347,96 @@ class SQLiteStore:
             rows.append(np.frombuffer(blob, dtype="<f4"))
         matrix = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 0), np.float32)
         return ids, matrix
+
+    # -- the vector index -------------------------------------------------------
+
+    def _vector_file(self, model: str) -> Path | None:
+        if self.path == ":memory:":
+            return None
+        slug = hashlib.sha256(model.encode("utf-8")).hexdigest()[:12]
+        return Path(f"{self.path}.vectors-{slug}.usearch")
+
+    def vector_index(self, model: str) -> VectorIndex | None:
+        """The index of the document vectors of the articles in stories, for ``model``.
+
+        Opened on first use: loaded from the file beside the database when
+        there is one, then reconciled with the database (vectors of articles
+        indexed since the last save are added, those of deleted articles
+        removed), so the file is only ever a cache. ``None`` while no
+        article has a vector for ``model``. Keys are the articles' ``seq``.
+        """
+        if model in self._vectors:
+            return self._vectors[model]
+        row = self._db.execute(
+            "SELECT embedding FROM fingerprints WHERE model = ? AND embedding IS NOT NULL LIMIT 1",
+            (model,),
+        ).fetchone()
+        if row is None:
+            return None
+        index = UsearchIndex(len(row[0]) // 4, self._vector_file(model))
+        wanted = np.fromiter(
+            (seq for (seq,) in self._db.execute(_INDEXED_VECTORS.format(cols="a.seq"), (model,))),
+            dtype=np.uint64,
+        )
+        held = index.keys()
+        index.remove(np.setdiff1d(held, wanted))
+        self._add_vectors(index, model, np.setdiff1d(wanted, held))
+        self._vectors[model] = index
+        return index
+
+    def _add_vectors(self, index: VectorIndex, model: str, seqs: np.ndarray) -> None:
+        for start in range(0, len(seqs), 500):
+            chunk = [int(x) for x in seqs[start : start + 500]]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                _INDEXED_VECTORS.format(cols="a.seq, f.embedding") + f" AND a.seq IN ({marks})",
+                (model, *chunk),
+            ).fetchall()
+            if rows:
+                index.add(
+                    np.array([r[0] for r in rows], dtype=np.uint64),
+                    np.vstack([np.frombuffer(r[1], dtype="<f4") for r in rows]),
+                )
+
+    def _index_articles(self, article_ids: Sequence[str]) -> None:
+        """Add the vectors of articles that just joined stories to every open index."""
+        if not self._vectors or not article_ids:
+            return
+        seqs: list[int] = []
+        for chunk, marks in _chunks(list(article_ids)):
+            seqs += [r[0] for r in self._db.execute(
+                f"SELECT seq FROM articles WHERE id IN ({marks})", chunk)]
+        for model, index in self._vectors.items():
+            self._add_vectors(index, model, np.array(seqs, dtype=np.uint64))
+
+    def nearest_indexed(
+        self, model: str, vector: np.ndarray | None, k: int, floor: float
+    ) -> set[str]:
+        """Ids of the ``k`` articles in stories whose ``model`` vectors are nearest ``vector``.
+
+        Only neighbours with cosine >= ``floor`` are returned.
+        """
+        index = self.vector_index(model) if vector is not None else None
+        if index is None or vector is None:
+            return set()
+        keys, sims = index.search(vector, k)
+        seqs = [int(x) for x in keys[sims >= floor]]
+        if not seqs:
+            return set()
+        marks = ",".join("?" * len(seqs))
+        return {r[0] for r in self._db.execute(
+            f"SELECT id FROM articles WHERE seq IN ({marks})", seqs)}
+
+    def save_indexes(self) -> None:
+        """Write the open vector indexes beside the database (a cache; see :meth:`vector_index`)."""
+        for model, index in self._vectors.items():
+            path = self._vector_file(model)
+            if path is not None:
+                index.save(path)
+
+    def _reset_indexes(self) -> None:
+        for model, index in list(self._vectors.items()):
+            self._vectors[model] = UsearchIndex(index.dim)
 
     def band_neighbours(self, keys: Sequence[int], max_bucket: int = 50) -> set[str]:
         """Articles sharing at least one LSH band key; buckets over ``max_bucket`` skipped."""
@@ -503,6 +610,7 @@ class SQLiteStore:
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [(now, *event) for event in events],
             )
+        self._index_articles([article_id for article_id, _, _ in indexed])
 
     def forget_terms(self, terms: Iterable[str]) -> None:
         """Take one article's terms back out of the document frequencies (before deleting it)."""
@@ -517,12 +625,14 @@ class SQLiteStore:
         with self._transaction() as db:
             db.execute("DELETE FROM lsh_bands")
             db.execute("DELETE FROM fingerprints")
+        self._reset_indexes()
 
     def clear_stories(self) -> None:
         """Drop every story, event and term count (``recluster`` rebuilds them)."""
         with self._transaction() as db:
             for table in ("story_members", "stories", "story_events", "term_df", "article_terms"):
                 db.execute(f"DELETE FROM {table}")
+        self._reset_indexes()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -555,6 +665,7 @@ class SQLiteStore:
     def delete(self, article_id: str) -> bool:
         """Remove one article and its page lines; ``True`` if it was there."""
         db = self._db
+        row = db.execute("SELECT seq FROM articles WHERE id = ?", (article_id,)).fetchone()
         db.execute("BEGIN IMMEDIATE")
         try:
             cursor = db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
@@ -562,6 +673,9 @@ class SQLiteStore:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        if row is not None:
+            for index in self._vectors.values():
+                index.remove(np.array([row[0]], dtype=np.uint64))
         return cursor.rowcount > 0
 
     # -- reading --------------------------------------------------------------
@@ -620,8 +734,11 @@ class SQLiteStore:
         return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
 
     def close(self) -> None:
-        """Checkpoint and close the file."""
-        self._db.close()
+        """Save the open vector indexes, checkpoint and close the file."""
+        try:
+            self.save_indexes()
+        finally:
+            self._db.close()
 
     def __enter__(self) -> SQLiteStore:
         return self
