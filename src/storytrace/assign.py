@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from time import perf_counter
 
 from storytrace.candidates import MAX_BUCKET, MIN_COSINE, NEIGHBOURS, linking_terms
 from storytrace.cluster import LINK_SAMPLE, average_linkage
@@ -59,6 +60,66 @@ def stored_idf(store: SQLiteStore, terms: set[str]) -> dict[str, float]:
     """The idf of ``terms`` over the articles the store has indexed into stories."""
     n, df = store.doc_freqs(terms)
     return {t: smoothed_idf(n, df.get(t, 0)) for t in terms}
+
+
+def stored_candidates(
+    store: SQLiteStore,
+    model: str,
+    fp: Fingerprint,
+    links: set[str],
+    name_idf: Mapping[str, float],
+) -> set[str]:
+    """Ids of stored articles worth verifying against ``fp``: the three kinds of candidates.
+
+    Articles sharing an LSH band, the :data:`NEIGHBOURS` nearest document
+    vectors among articles in stories, and articles sharing at least two
+    rare linking terms (``links``, names rarer than :data:`MIN_RARE_IDF`
+    by ``name_idf``, and numbers).
+    """
+    found = store.band_neighbours(band_keys(fp.minhash)) if len(fp.shingles5) else set()
+    found |= store.nearest_indexed(model, fp.embedding, NEIGHBOURS, MIN_COSINE)
+    rare = {t for t in links if t[0] == "n" or name_idf.get(t[2:], 0.0) >= MIN_RARE_IDF}
+    shared = store.term_neighbours(rare, MAX_BUCKET)
+    found |= {x for x, count in shared.items() if count >= 2}
+    return found
+
+
+def match_stored(
+    store: SQLiteStore,
+    model: str,
+    article: Article,
+    fp: Fingerprint,
+    *,
+    timings: dict[str, float] | None = None,
+) -> list[Match]:
+    """Verify ``article`` against its candidates among the articles in stories; writes nothing.
+
+    The same candidates and corpus statistics as :meth:`StoryAssigner.assign`
+    (the article need not be stored). ``timings``, when given, receives the
+    seconds spent finding candidates, loading them and verifying them.
+
+    Returns:
+        every verified candidate, highest score first (``a`` is ``article``).
+    """
+    start = perf_counter()
+    terms = document_terms(article)
+    links = linking_terms(fp)
+    names = {t[2:] for t in links if t[0] == "e"}
+    n, df = store.doc_freqs(names)
+    name_idf = {t: smoothed_idf(n + 1, df.get(t, 0) + (t in terms)) for t in names}
+    found = stored_candidates(store, model, fp, links, name_idf) - {article.id}
+    indexed = sorted(store.story_ids_of(found))
+    found_at = perf_counter()
+    fps = store.get_fingerprints(indexed, model)
+    others = [a for a in (store.get(x) for x in indexed) if a is not None and a.id in fps]
+    idf = stored_idf(store, terms.union(*map(document_terms, others)))
+    loaded_at = perf_counter()
+    matches = [compare_fingerprints(article, o, fp, fps[o.id], idf=idf) for o in others]
+    if timings is not None:
+        timings["candidates"] = found_at - start
+        timings["load"] = loaded_at - found_at
+        timings["verify"] = perf_counter() - loaded_at
+    return sorted(matches, key=lambda m: (-m.score, m.b))
 
 
 class _Cache:
@@ -161,7 +222,7 @@ class StoryAssigner:
         names = {t[2:] for t in links if t[0] == "e"}
         n, df = store.doc_freqs(names)
         name_idf = {t: smoothed_idf(n + 1, df.get(t, 0) + (t in terms)) for t in names}
-        candidates = self._candidates(fp, links, name_idf) - {article_id}
+        candidates = stored_candidates(store, self.model, fp, links, name_idf) - {article_id}
         story_of = store.story_ids_of(candidates)
         candidates = {c for c in candidates if c in story_of}  # only indexed articles
 
@@ -258,19 +319,6 @@ class StoryAssigner:
         scorer = _PairScorer(self._cache, n_docs=self.store.doc_freqs(())[0])
         scorer.load(ids)
         return derivations([scorer.article(x) for x in ids], lambda a, b: scorer.pair(a.id, b.id))
-
-    # -- candidates -----------------------------------------------------------
-
-    def _candidates(
-        self, fp: Fingerprint, links: set[str], idf: Mapping[str, float]
-    ) -> set[str]:
-        store = self.store
-        found = store.band_neighbours(band_keys(fp.minhash)) if len(fp.shingles5) else set()
-        found |= store.nearest_indexed(self.model, fp.embedding, NEIGHBOURS, MIN_COSINE)
-        rare = {t for t in links if t[0] == "n" or idf.get(t[2:], 0.0) >= MIN_RARE_IDF}
-        shared = store.term_neighbours(rare, MAX_BUCKET)
-        found |= {x for x, count in shared.items() if count >= 2}
-        return found
 
 
 def _survivor(a: str, size_a: int, b: str, size_b: int) -> tuple[str, str]:

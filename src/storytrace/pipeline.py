@@ -13,17 +13,16 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from storytrace.assign import AssignReport, StoryAssigner, document_terms, stored_idf
-from storytrace.candidates import MIN_COSINE, NEIGHBOURS
+from storytrace.assign import AssignReport, StoryAssigner, match_stored
 from storytrace.config import Settings
 from storytrace.diff import diff_fingerprints
 from storytrace.errors import InputError
-from storytrace.fingerprint import Embedder, Fingerprint, band_keys, fingerprint_many
+from storytrace.fingerprint import Embedder, Fingerprint, fingerprint_many
 from storytrace.ingest import iter_documents
 from storytrace.model import Article, Derivation, Diff, Failure, RawDocument, Story
 from storytrace.normalize import SiteBoilerplate, normalize_batch, page_lines
 from storytrace.store import SQLiteStore
-from storytrace.verify import Match, compare_fingerprints
+from storytrace.verify import Match
 
 __all__ = [
     "AssignReport",
@@ -273,36 +272,22 @@ def match_article(
     article: Article,
     store: SQLiteStore,
     embedder: Embedder | None,
-    *,
-    neighbours: int = NEIGHBOURS,
 ) -> list[Match]:
     """The stored versions of ``article``'s story, best first.
 
     The store is brought up to date first (stored articles not yet in a
-    story are put into theirs). Candidates come from the store's LSH band
-    index and the nearest document vectors of the articles in stories; each
-    is verified. The article need not be stored.
+    story are put into theirs). Candidates are found and verified as when
+    an article joins its story (:func:`storytrace.assign.match_stored`).
+    The article need not be stored.
 
     Returns:
         every verified candidate with ``same_story``, highest score first
         (``a`` is always ``article``).
     """
     update_stories(store, embedder)
-    [fp] = fingerprints_for([article], embedder, store)
-    ids = store.band_neighbours(band_keys(fp.minhash)) if len(fp.shingles5) else set()
     model = embedder.name if embedder is not None else ""
-    ids |= store.nearest_indexed(model, fp.embedding, neighbours + 1, MIN_COSINE)
-    ids.discard(article.id)
-    others = [a for a in (store.get(x) for x in sorted(ids)) if a is not None]
-    if not others:
-        return []
-    other_fps = fingerprints_for(others, embedder, store)
-    idf = stored_idf(store, set().union(document_terms(article), *map(document_terms, others)))
-    matches = [
-        compare_fingerprints(article, other, fp, ofp, idf=idf)
-        for other, ofp in zip(others, other_fps, strict=True)
-    ]
-    return sorted((m for m in matches if m.same_story), key=lambda m: -m.score)
+    [fp] = fingerprints_for([article], embedder, store)
+    return [m for m in match_stored(store, model, article, fp) if m.same_story]
 
 
 def scan(
