@@ -204,8 +204,12 @@ def _reasons(parent: Article, child: Article, m: Match) -> tuple[tuple[str, ...]
     ev = m.evidence
     if ev is not None:
         contained = ev.containment_ba if m.a == parent.id else ev.containment_ab
-        if m.relation == "excerpt":
+        if m.relation == "excerpt" and contained >= 0.5:
             reasons.append(f"{contained:.0%} of it lies inside the other")
+        elif m.relation == "excerpt":  # a brief in its own words (see verify.BRIEF_RATIO)
+            reasons.append(
+                f"a brief: {ev.alignment_coverage:.0%} of its sentences align with the fuller text"
+            )
         elif m.relation in ("duplicate", "near_duplicate"):
             reasons.append(f"word 5-gram overlap {ev.jaccard5:.0%}")
         elif m.relation == "rewrite":

@@ -4,7 +4,7 @@ import pytest
 
 from fixtures import BAKERY, FLOOD, FLOOD_REWRITE, article, templated
 from storytrace.evaluate import binary_metrics, pearson, roc_auc
-from storytrace.verify import compare
+from storytrace.verify import Evidence, _relation, compare
 
 
 def test_copy_is_duplicate(hashing):
@@ -65,3 +65,23 @@ def test_scored_features_are_bounded_and_named(hashing):
     assert feats["rare_coverage"] > 0.2
     unrelated = compare(article(FLOOD), article(BAKERY), embedder=hashing)
     assert unrelated.evidence.features["rare_coverage"] < feats["rare_coverage"]
+
+
+def _evidence(coverage: float) -> Evidence:
+    """Evidence of a reworded pair: little shared wording, ``coverage`` of sentences aligned."""
+    return Evidence(
+        identical=False, jaccard3=0.02, jaccard5=0.01, containment_ab=0.3, containment_ba=0.1,
+        cosine=0.8, alignment_coverage=coverage, alignment_soft=coverage, alignment_order=1.0,
+        aligned=(), lexical=0.4, entity_overlap=0.5, shared_entities=(), shared_numbers=(),
+        number_conflicts=(), shared_dates=(), date_conflicts=(), shared_quotes=(),
+        time_gap_days=None, features={},
+    )
+
+
+def test_reworded_brief_is_an_excerpt_and_a_short_independent_report_is_not():
+    # a third of the length, most sentences retold: a brief cut from the fuller text
+    assert _relation(_evidence(0.8), True, 100, 300) == "excerpt"
+    # as short, but a third of its sentences have a counterpart: its own report
+    assert _relation(_evidence(0.33), True, 100, 300) == "same_event"
+    # the same alignment at about the same length: a rewrite
+    assert _relation(_evidence(0.8), True, 280, 300) == "rewrite"
