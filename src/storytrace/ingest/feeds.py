@@ -43,7 +43,10 @@ def iter_feed(
     headers = {"content-type": f"application/xml; charset={declared}"} if declared else None
     # A stream, never bytes or str: feedparser treats a string as a URL or
     # a path to open, which must not happen with untrusted input.
-    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    try:
+        parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    except Exception as error:  # feedparser's loose parser trips on some broken markup
+        raise InputError(origin, f"not a readable feed ({type(error).__name__}: {error})") from None
     entries = parsed.get("entries") or []
     # feedparser finds "entries" in any XML with <item> elements; only a
     # recognised root (rss, feed, rdf:RDF) gives a version.
