@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reliability_helpers import scaled
 
-from conftest import scaled
 from storytrace.config import Settings
 from storytrace.errors import StorytraceError
 from storytrace.fingerprint.facts import extract_dates, extract_facts
