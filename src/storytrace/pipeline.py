@@ -344,9 +344,11 @@ def story_view(store: SQLiteStore, story_id: str, embedder: Embedder | None) -> 
     story = store.get_story(exact) if exact else None
     if story is None:
         return None
-    index_store(store, embedder)
-    assigner = StoryAssigner(store, embedder.name if embedder is not None else "")
     articles = {m.article_id: a for m in story.members if (a := store.get(m.article_id))}
+    # Only this story's versions need fingerprints. Indexing the whole store
+    # here made a page view wait for every article an ingest had just added.
+    fingerprints_for(list(articles.values()), embedder, store)
+    assigner = StoryAssigner(store, embedder.name if embedder is not None else "")
     model = embedder.name if embedder is not None else ""
     fps = store.get_fingerprints(list(articles), model)
     original = story.original

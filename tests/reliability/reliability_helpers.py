@@ -31,33 +31,32 @@ settings.register_profile(
 def news_corpus(n: int, seed: int = 7) -> list[dict[str, str]]:
     """``n`` small articles as JSON records: pairs of versions of ``n // 2`` stories.
 
-    Each pair is an original and a copy on another site with one number
-    changed, so a scan puts them into one story; every text is unique.
+    Each story is made of its own pseudo-words (so stories share little but
+    function words), and each pair is an original and a copy on another
+    site with one number changed, so a scan puts the two into one story.
     """
     import random
 
     rng = random.Random(seed)
-    words = ["council", "river", "bridge", "budget", "school", "hospital", "market", "storm",
-             "police", "court", "museum", "harbour", "railway", "library", "festival", "election"]
-    names = ["Anna Berg", "Tomas Ruiz", "Leila Haddad", "Chen Wei", "Omar Farouk", "Mia Novak",
-             "Ivan Petrov", "Sara Lind"]
-    places = ["Lisbon", "Oslo", "Leeds", "Quito", "Perth", "Graz", "Turku", "Cork"]
+    syllables = ["ka", "lo", "mi", "ne", "ru", "ta", "vo", "zi", "pe", "do", "fa", "gu", "shi",
+                 "bre", "tor", "lan", "mes", "vik", "sol", "dar"]
     records = []
     for k in range(n // 2):
-        a, b, c = rng.sample(words, 3)
-        who, where = rng.choice(names), rng.choice(places)
+        def word() -> str:
+            return "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4)))
+
+        name = f"{word().title()} {word().title()}"
+        place = word().title()
         num = rng.randint(10, 9999)
-        text = " ".join([
-            f"{where} {a} officials approved a plan worth {num} euros on Tuesday, story {k}.",
-            f"{who} said the {b} work would start in spring and finish before the {c} season.",
-            f"Residents asked about the {a} and the {b}; {who} promised {num % 97} public "
-            "meetings.",
-            f"The vote in {where} passed after a long debate about the {c} and its costs.",
-        ])
-        records.append({"id": f"s{k}a", "text": text, "title": f"{where} approves {a} plan {k}",
+        sentences = [
+            f"In {place} the {word()} {word()} of the {word()} met on Tuesday, {name} said.",
+            *(" ".join(word() for _ in range(9)).capitalize() + "." for _ in range(3)),
+            f"{name} promised {num} {word()} for the {word()} {word()} by spring.",
+        ]
+        text = " ".join(sentences)
+        records.append({"id": f"s{k}a", "text": text, "title": f"{place} {word()} {k}",
                         "url": f"https://herald.example/{k}", "source": "herald.example"})
-        records.append({"id": f"s{k}b",
-                        "text": text.replace(f"{num % 97} public", f"{num % 97 + 1} public"),
-                        "title": f"{where} {a} plan approved {k}",
+        records.append({"id": f"s{k}b", "text": text.replace(f"{num} ", f"{num + 1} "),
+                        "title": f"{place} {word()} {k}",
                         "url": f"https://farm.example/{k}", "source": "farm.example"})
     return records

@@ -184,7 +184,13 @@ class SQLiteStore:
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves so a
             # batch is exactly one transaction.
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            # check_same_thread=False: the web app opens a store for a request
+            # and FastAPI may run the opening, the route and the closing in
+            # different worker threads, one after another. A store is still
+            # never used by two threads at once.
+            self._db = sqlite3.connect(
+                self.path, isolation_level=None, timeout=30.0, check_same_thread=False
+            )
             self._db.execute("PRAGMA foreign_keys = ON")
             if self.path != ":memory:":
                 self._db.execute("PRAGMA journal_mode = WAL")
