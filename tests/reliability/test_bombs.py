@@ -207,3 +207,41 @@ def test_one_line_100mb_input(one_line_100mb: Path, suffix: str) -> None:
     assert failures[0].origin.startswith(origin)
     assert "larger than" in failures[0].reason, failures
     assert seconds < 20 and peak < 8 * CAP, (seconds, peak)
+
+
+@pytest.mark.parametrize("in_thread", [False, True], ids=["main-thread", "worker-thread"])
+def test_a_page_that_takes_too_long_fails_alone(in_thread: bool) -> None:
+    """``Settings.extract_timeout`` holds in the main thread and in a web worker's."""
+    import threading
+
+    from storytrace.errors import InputError
+    from storytrace.normalize import normalize_batch
+
+    slow = RawDocument(f"slow-{in_thread}", "The council voted on the plan. " * 100_000)
+    quick = RawDocument(f"quick-{in_thread}", "The council voted on the plan to keep the "
+                        "library open on Tuesday, the mayor said. " * 3)
+    results: list[object] = []
+
+    def run() -> None:
+        start = time.perf_counter()
+        results.extend(normalize_batch([slow, quick], time_limit=0.3))
+        results.append(time.perf_counter() - start)
+        try:
+            normalize(slow, time_limit=0.3)
+        except InputError as error:
+            results.append(error)
+
+    if in_thread:
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join()
+    else:
+        run()
+    failure, article, seconds, error = results
+    assert isinstance(failure, Failure) and failure.origin == slow.origin
+    assert failure.reason == "extracting the article took longer than 0.3 s"
+    assert not isinstance(article, Failure)
+    assert seconds < 5, seconds
+    assert isinstance(error, InputError) and "took longer than 0.3 s" in str(error)
+    time.sleep(0.5)  # a late timer must not go off here
+
