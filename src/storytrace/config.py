@@ -36,6 +36,9 @@ class Settings:
         max_redirects: redirects followed per URL, each one checked again.
         allow_private_urls: fetch loopback, private and link-local addresses
             (off by default: a hostile URL must not reach the local network).
+        extract_timeout: seconds normalizing one page may take (reading its
+            text, then building the article); a page that takes longer fails
+            with a clear error instead of stalling the batch. ``0``: no limit.
         fields: JSON/CSV field names.
         user_agent: sent with URL fetches.
     """
@@ -44,5 +47,6 @@ class Settings:
     fetch_timeout: float = 20.0
     max_redirects: int = 5
     allow_private_urls: bool = False
+    extract_timeout: float = 30.0
     fields: FieldMap = field(default_factory=FieldMap)
     user_agent: str = "storytrace/0.1 (+https://pypi.org/project/storytrace/)"

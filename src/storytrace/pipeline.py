@@ -89,7 +89,7 @@ def read_articles(
     settings = settings or Settings()
     site_lines = SiteBoilerplate()
     for batch in _batches(iter_documents(inputs, settings, pattern=pattern)):
-        yield from _normalize(batch, site_lines)
+        yield from _normalize(batch, site_lines, settings.extract_timeout)
 
 
 def ingest(
@@ -117,7 +117,8 @@ def ingest(
         the counts of read, stored, duplicate and failed inputs.
     """
     settings = settings or Settings()
-    return _store_items(iter_documents(inputs, settings, pattern=pattern), store, on_progress)
+    items = iter_documents(inputs, settings, pattern=pattern)
+    return _store_items(items, store, on_progress, settings.extract_timeout)
 
 
 def ingest_documents(
@@ -129,22 +130,24 @@ def ingest_documents(
     """Store documents already in memory (an HTTP request's), and fetch and store URLs."""
     settings = settings or Settings()
     items = itertools.chain(documents, iter_documents(list(urls), settings))
-    return _store_items(items, store, None)
+    return _store_items(items, store, None, settings.extract_timeout)
 
 
 def _store_items(
     items: Iterable[RawDocument | Failure],
     store: SQLiteStore,
     on_progress: Callable[[IngestReport], None] | None,
+    time_limit: float | None,
 ) -> IngestReport:
     report = IngestReport()
     site_lines = SiteBoilerplate.from_rows(store.site_line_counts())
     for batch in _batches(iter(items)):
         raws = [d for d in batch if isinstance(d, RawDocument)]
-        lines_of = {id(raw): page_lines(raw) for raw in raws}
+        lines_of = {id(raw): page_lines(raw, time_limit) for raw in raws}
         articles: list[Article] = []
         page_lines_by_id: dict[str, tuple[str, list[bytes]]] = {}
-        for raw, item in zip(raws, normalize_batch(raws, site_lines), strict=True):
+        normalized = normalize_batch(raws, site_lines, time_limit=time_limit)
+        for raw, item in zip(raws, normalized, strict=True):
             if isinstance(item, Failure):
                 report.failures.append(item)
             else:
@@ -329,9 +332,11 @@ def story_view(store: SQLiteStore, story_id: str, embedder: Embedder | None) -> 
     story = store.get_story(exact) if exact else None
     if story is None:
         return None
-    index_store(store, embedder)
-    assigner = StoryAssigner(store, embedder.name if embedder is not None else "")
     articles = {m.article_id: a for m in story.members if (a := store.get(m.article_id))}
+    # Only this story's versions need fingerprints. Indexing the whole store
+    # here made a page view wait for every article an ingest had just added.
+    fingerprints_for(list(articles.values()), embedder, store)
+    assigner = StoryAssigner(store, embedder.name if embedder is not None else "")
     model = embedder.name if embedder is not None else ""
     fps = store.get_fingerprints(list(articles), model)
     original = story.original
@@ -373,10 +378,10 @@ def load_article(ref: str, store: SQLiteStore | None, settings: Settings | None 
 
 
 def _normalize(
-    batch: list[RawDocument | Failure], site_lines: SiteBoilerplate
+    batch: list[RawDocument | Failure], site_lines: SiteBoilerplate, time_limit: float | None
 ) -> Iterator[Article | Failure]:
     raws = [d for d in batch if isinstance(d, RawDocument)]
-    normalized = iter(normalize_batch(raws, site_lines))
+    normalized = iter(normalize_batch(raws, site_lines, time_limit=time_limit))
     for item in batch:
         yield item if isinstance(item, Failure) else next(normalized)
 

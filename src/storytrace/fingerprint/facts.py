@@ -8,6 +8,7 @@ numbers with their units, the dates, and the quotations.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -508,10 +509,20 @@ def extract_dates(text: str, published: date | datetime | None = None) -> tuple[
     """
     pub = _as_date(published)
     out: list[DateRef] = []
-    taken: list[tuple[int, int]] = []
+    # Spans already read as dates, kept sorted by start. They never overlap,
+    # so only the span starting last before ``b`` can overlap [a, b): a
+    # bisection keeps a page with thousands of dates linear, not quadratic.
+    starts: list[int] = []
+    ends: list[int] = []
 
     def free(a: int, b: int) -> bool:
-        return all(b <= s or a >= e for s, e in taken)
+        i = bisect.bisect_left(starts, b)
+        return i == 0 or ends[i - 1] <= a
+
+    def take(a: int, b: int) -> None:
+        i = bisect.bisect_left(starts, a)
+        starts.insert(i, a)
+        ends.insert(i, b)
 
     for pattern in _DATE_PATTERNS:
         for m in pattern.finditer(text):
@@ -536,7 +547,7 @@ def extract_dates(text: str, published: date | datetime | None = None) -> tuple[
                 continue  # "may" the verb
             if year is None and month is not None and pub is not None:
                 year = _nearest_year(pub, month, day)
-            taken.append((m.start(), m.end()))
+            take(m.start(), m.end())
             out.append(DateRef(year, month, day, m.group(0).strip()))
     for m in _RELATIVE.finditer(text):
         if not free(m.start(), m.end()):

@@ -195,7 +195,13 @@ def iter_csv(
     if delimiter is None:
         delimiter = max(_CSV_DELIMITERS, key=header_line.count)
     reader = csv.reader(_chain([header_line], lines), delimiter=delimiter)
-    header = [name.strip() for name in next(reader)]
+    try:
+        header = [name.strip() for name in next(reader)]
+    except csv.Error as error:
+        # A stray carriage return or quote in the first line: no usable header.
+        raise InputError(origin, f"malformed CSV header row ({error})") from None
+    except StopIteration:
+        raise InputError(origin, "no header row") from None
     fields = settings.fields
     lowered = {name.lower() for name in header}
     if fields.text.lower() not in lowered and fields.html.lower() not in lowered:

@@ -23,7 +23,7 @@ from storytrace.ingest.files import open_input, prefetch, read_capped, walk_file
 from storytrace.ingest.records import iter_csv, iter_json, iter_jsonl, looks_like_jsonl
 from storytrace.ingest.sniff import sniff_format
 from storytrace.ingest.warc import iter_warc
-from storytrace.ingest.web import iter_url
+from storytrace.ingest.web import iter_url, redact_url
 from storytrace.model import Failure, RawDocument
 
 __all__ = ["STDIN", "format_of", "read_input"]
@@ -96,7 +96,7 @@ def read_input(
         stream = stdin if stdin is not None else sys.stdin.buffer
         yield from _guarded(STDIN_ORIGIN, lambda: _read_stdin(stream, settings))
     elif _URL.match(item):
-        yield from _guarded(item, lambda: iter_url(item, settings))
+        yield from _guarded(redact_url(item), lambda: iter_url(item, settings))
     else:
         path = Path(item)
         if path.is_dir():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import ipaddress
+import re
 import socket
 import time
 import zlib
@@ -36,6 +37,7 @@ __all__ = [
     "fetch",
     "iter_url",
     "parse_ip_literal",
+    "redact_url",
     "resolve_checked",
 ]
 
@@ -65,6 +67,7 @@ _JSONL_TYPES = frozenset(
 )
 _TEXT_TYPES = frozenset({"text/plain"})
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
 _CHUNK = 64 * 1024
 
 
@@ -88,6 +91,15 @@ class Fetched:
     body: bytes
 
 
+def redact_url(url: str) -> str:
+    """The URL with any credentials in it replaced by ``***``.
+
+    Errors name their input, and failures are printed and kept in the
+    store; a password in a URL must end up in neither.
+    """
+    return _USERINFO.sub(r"\1***@", url, count=1)
+
+
 def check_url(url: str) -> httpx.URL:
     """Check a URL's form (scheme, credentials, host); no network is used.
 
@@ -98,20 +110,22 @@ def check_url(url: str) -> httpx.URL:
         the parsed URL.
 
     Raises:
-        FetchError: not http(s), credentials in it, no host, or unparsable.
+        FetchError: not http(s), credentials in it, no host, or unparsable;
+            the error names the URL without its credentials.
     """
+    shown = redact_url(url)
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, ValueError, TypeError) as error:
-        raise FetchError(url, f"invalid URL ({error})") from None
+        raise FetchError(shown, f"invalid URL ({error})") from None
     if parsed.scheme not in ("http", "https"):
         raise FetchError(
-            url, f"refused: only http and https URLs are fetched, not {parsed.scheme!r}"
+            shown, f"refused: only http and https URLs are fetched, not {parsed.scheme!r}"
         )
     if parsed.userinfo:
-        raise FetchError(url, "refused: URL carries credentials")
+        raise FetchError(shown, "refused: URL carries credentials")
     if not parsed.host:
-        raise FetchError(url, "invalid URL (no host)")
+        raise FetchError(shown, "invalid URL (no host)")
     return parsed
 
 
@@ -242,6 +256,7 @@ def fetch(url: str, settings: Settings) -> Fetched:
     """
     deadline = time.monotonic() + settings.fetch_timeout
     current = check_url(url)
+    url = redact_url(url)  # from here on ``url`` only names the input in errors
     with httpx.Client(
         # No proxies or netrc from the environment: a proxy would make the
         # connection go somewhere other than the checked address.
@@ -288,6 +303,7 @@ def iter_url(url: str, settings: Settings) -> Iterator[RawDocument | Failure]:
         InputError: the body could not be decoded or parsed.
     """
     fetched = fetch(url, settings)
+    url = redact_url(url)  # fetch refuses credentials; this keeps errors clean anyway
     media_type = fetched.media_type
     if not fetched.body.strip():
         raise FetchError(url, "empty response")

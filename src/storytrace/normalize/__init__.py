@@ -36,6 +36,7 @@ from storytrace.normalize.boilerplate import (
 from storytrace.normalize.clean import clean_line, clean_text, line_hash
 from storytrace.normalize.dates import parse_published
 from storytrace.normalize.html import HtmlExtract, extract_html
+from storytrace.normalize.limits import ExtractionTimeout, within
 from storytrace.normalize.sentences import split_sentences
 from storytrace.normalize.wire import attribution, split_dateline, split_end_slugs
 
@@ -61,6 +62,7 @@ class _Page:
     story: tuple[bytes, ...]
     plain: Layout
     extract: HtmlExtract | None
+    problem: str | None = None  # why the page could not be read (too slow)
 
 
 def _host(url: str | None) -> str | None:
@@ -117,9 +119,18 @@ def _unwrap(lines: list[str]) -> list[str]:
 
 
 @lru_cache(maxsize=1024)
-def _read(raw: RawDocument) -> _Page:
+def _read(raw: RawDocument, seconds: float | None = None) -> _Page:
     # Cached: a batch reads each document for its evidence (page_lines, the
-    # pipeline's and normalize_batch's) and again to normalize it.
+    # pipeline's and normalize_batch's) and again to normalize it. A page
+    # that ran out of time is cached as such, so it is not tried again.
+    try:
+        with within(seconds):
+            return _read_page(raw)
+    except ExtractionTimeout:
+        return _Page(None, (), (), (), layout((), structured=True), None, _too_slow(seconds))
+
+
+def _read_page(raw: RawDocument) -> _Page:
     extract: HtmlExtract | None = None
     if raw.content_type == "html":
         extract = extract_html(raw.content)
@@ -141,15 +152,16 @@ def _read(raw: RawDocument) -> _Page:
     )
 
 
-def page_lines(raw: RawDocument) -> tuple[str, list[bytes]]:
+def page_lines(raw: RawDocument, time_limit: float | None = None) -> tuple[str, list[bytes]]:
     """The cross-page evidence of one page: ``(site key, line hashes)``.
 
     The hashes are those of the page's distinct lines plus its story keys;
     :meth:`SiteBoilerplate.observe_hashes` counts them, and a store may keep
     them to rebuild the counts later (``""`` is the pool of pages whose site
-    is unknown). Never raises: a page with no text gives no hashes.
+    is unknown). Never raises: a page with no text (or that took longer
+    than ``time_limit`` seconds to read) gives no hashes.
     """
-    page = _read(raw)
+    page = _read(raw, time_limit)
     return page.site or "", [*sorted(set(page.hashes)), *page.story]
 
 
@@ -178,7 +190,12 @@ def _strip_credit_tail(paragraphs: list[str]) -> tuple[list[str], str | None]:
     return [*paragraphs[:-1], last[:cut].rstrip()], source
 
 
-def normalize(raw: RawDocument, site_lines: SiteBoilerplate | None = None) -> Article:
+def normalize(
+    raw: RawDocument,
+    site_lines: SiteBoilerplate | None = None,
+    *,
+    time_limit: float | None = None,
+) -> Article:
     """Turn one document into an article: body extracted, cleaned, annotated.
 
     Args:
@@ -186,11 +203,30 @@ def normalize(raw: RawDocument, site_lines: SiteBoilerplate | None = None) -> Ar
         site_lines: cross-page evidence; lines it marks as the site's are
             dropped. Normalizing does not add this page to it (see
             :func:`normalize_batch`).
+        time_limit: seconds reading the page may take, and again building
+            the article from it (``None``: no limit); see
+            :attr:`storytrace.config.Settings.extract_timeout`.
 
     Raises:
-        InputError: no article body remains ("no article text found").
+        InputError: no article body remains ("no article text found"), or
+            extraction took longer than ``time_limit``.
     """
-    page = _read(raw)
+    page = _read(raw, time_limit)
+    if page.problem is not None:
+        raise InputError(raw.origin, page.problem)
+    try:
+        with within(time_limit):
+            return _article(raw, page, site_lines)
+    except ExtractionTimeout:
+        raise InputError(raw.origin, _too_slow(time_limit)) from None
+
+
+def _too_slow(seconds: float | None) -> str:
+    return f"extracting the article took longer than {seconds or 0:g} s"
+
+
+def _article(raw: RawDocument, page: _Page, site_lines: SiteBoilerplate | None) -> Article:
+    """The article of a page already read (the work :func:`normalize` times)."""
     if site_lines is not None and page.lines:
         found = layout(
             page.lines,
@@ -250,7 +286,10 @@ def normalize(raw: RawDocument, site_lines: SiteBoilerplate | None = None) -> Ar
 
 
 def normalize_batch(
-    raws: Sequence[RawDocument], site_lines: SiteBoilerplate | None = None
+    raws: Sequence[RawDocument],
+    site_lines: SiteBoilerplate | None = None,
+    *,
+    time_limit: float | None = None,
 ) -> list[Article | Failure]:
     """Normalize a batch, letting its pages serve as evidence for each other.
 
@@ -258,6 +297,7 @@ def normalize_batch(
     :class:`SiteBoilerplate` when none is given), so pages of one site in
     the batch strip each other's recurring lines; then each is normalized.
     A page counted before (the same site and lines) is not counted again.
+    ``time_limit`` bounds the seconds one page's extraction may take.
 
     Returns:
         one item per input, in order: the :class:`Article`, or a
@@ -265,13 +305,13 @@ def normalize_batch(
     """
     evidence = site_lines if site_lines is not None else SiteBoilerplate()
     for raw in raws:
-        site, hashes = page_lines(raw)
+        site, hashes = page_lines(raw, time_limit)
         if hashes:
             evidence.observe_hashes(site, hashes)
     results: list[Article | Failure] = []
     for raw in raws:
         try:
-            results.append(normalize(raw, evidence))
+            results.append(normalize(raw, evidence, time_limit=time_limit))
         except InputError as error:
             results.append(Failure(error.origin, error.reason))
     return results

@@ -29,6 +29,9 @@ class HtmlExtract:
 # hard; a wrong date is worse than none, so it looks at metadata only.
 _DATE_PARAMS = {"extensive_search": False, "original_date": True}
 
+# Characters lxml refuses in a tree's text (C0 controls, lone surrogates,
+# non-characters): it raises ValueError when it has to move such text.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _LINK_TAG = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
 _META_TAG = re.compile(r"<meta\b[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r"""([a-zA-Z:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
@@ -97,6 +100,7 @@ def _fallback_paragraphs(markup: str) -> list[str]:
     """
     if re.search(r"<body\b", markup, re.IGNORECASE):
         return []
+    markup = _NOT_XML.sub("", markup)
     try:
         root = lxml_html.fragment_fromstring(markup, create_parent="div")
     except (etree.ParserError, ValueError, AssertionError):

@@ -201,7 +201,13 @@ class SQLiteStore:
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves so a
             # batch is exactly one transaction.
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            # check_same_thread=False: the web app opens a store for a request
+            # and FastAPI may run the opening, the route and the closing in
+            # different worker threads, one after another. A store is still
+            # never used by two threads at once.
+            self._db = sqlite3.connect(
+                self.path, isolation_level=None, timeout=30.0, check_same_thread=False
+            )
             self._db.execute("PRAGMA foreign_keys = ON")
             if self.path != ":memory:":
                 self._db.execute("PRAGMA journal_mode = WAL")
@@ -222,12 +228,17 @@ class SQLiteStore:
                 f"{self.path}: store schema version {version} is newer than this "
                 f"storytrace understands ({SCHEMA_VERSION}); upgrade storytrace"
             )
-        for target in range(version + 1, SCHEMA_VERSION + 1):
+        while version < SCHEMA_VERSION:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                for statement in _split_sql(MIGRATIONS[target - 1]):
-                    self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version = {target}")
+                # Read again under the write lock: another process opening the
+                # same new store may have migrated it while this one waited.
+                version = self._db.execute("PRAGMA user_version").fetchone()[0]
+                if version < SCHEMA_VERSION:
+                    for statement in _split_sql(MIGRATIONS[version]):
+                        self._db.execute(statement)
+                    version += 1
+                    self._db.execute(f"PRAGMA user_version = {version}")
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")

@@ -41,6 +41,48 @@ __all__ = ["create_app"]
 
 # Bodies larger than this are refused before they are read into an article.
 MAX_TEXT = 2_000_000
+# Whole request bodies larger than this are refused (413) while they arrive:
+# Starlette reads a JSON or form body whole before any field limit applies,
+# and /api/compare needs no token.
+MAX_REQUEST = 64 * 1024 * 1024
+
+
+class _BodyLimit:
+    """ASGI middleware refusing request bodies over ``limit`` bytes.
+
+    The declared ``Content-Length`` is checked first; a chunked body is
+    counted as it is received and stops the request once past the limit.
+    """
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            response = JSONResponse({"detail": self._reason()}, status_code=413)
+            await response(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Any:
+            nonlocal seen
+            message = await receive()
+            if message.get("type") == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    # FastAPI passes an HTTPException raised while reading on.
+                    raise HTTPException(413, self._reason())
+            return message
+
+        await self.app(scope, counted, send)
+
+    def _reason(self) -> str:
+        return f"request body larger than {self.limit} bytes"
 
 
 def _iso_day(value: object) -> object:
@@ -109,6 +151,7 @@ def create_app(
     embedder: Embedder | None,
     token: str | None = None,
     settings: Settings | None = None,
+    max_request_bytes: int = MAX_REQUEST,
 ) -> FastAPI:
     """The storytrace web app over the store at ``store_path``.
 
@@ -116,8 +159,9 @@ def create_app(
         store_path: the SQLite store (created if missing).
         embedder: the sentence embedder used for new articles, matching and diffs.
         token: the token write routes require (``Authorization: Bearer TOKEN``);
-            ``None`` refuses every write.
-        settings: caps and URL policy for ingested inputs.
+            ``None`` (or an empty token) refuses every write.
+        settings: caps, extraction time limit and URL policy for inputs.
+        max_request_bytes: the largest request body accepted (413 above it).
     """
     settings = settings or Settings()
     app = FastAPI(
@@ -126,6 +170,7 @@ def create_app(
         "and what changed.",
         version="0.1.0",
     )
+    app.add_middleware(_BodyLimit, limit=max_request_bytes)
     write_lock = threading.Lock()  # one writer at a time; SQLite serializes the rest
     model_lock = threading.Lock()  # sentence-transformers models are not re-entrant
 
@@ -140,7 +185,7 @@ def create_app(
             return found[0]
         raw = _raw(item, "request")
         try:
-            return normalize(raw)
+            return normalize(raw, time_limit=settings.extract_timeout)
         except StorytraceError as exc:
             raise HTTPException(400, str(exc)) from exc
 
@@ -308,9 +353,10 @@ def create_app(
     async def page_compare(request: Request) -> str:
         form = await request.form()
         text_a, text_b = str(form.get("a", ""))[:MAX_TEXT], str(form.get("b", ""))[:MAX_TEXT]
+        limit = settings.extract_timeout
         try:
-            a = normalize(RawDocument(origin="A", content=text_a))
-            b = normalize(RawDocument(origin="B", content=text_b))
+            a = normalize(RawDocument(origin="A", content=text_a), time_limit=limit)
+            b = normalize(RawDocument(origin="B", content=text_b), time_limit=limit)
         except StorytraceError as exc:
             return render_page("compare.html.j2", result=None, error=str(exc), a=text_a, b=text_b)
         fa, fb = fingerprints(a, b)
@@ -337,7 +383,8 @@ def require_token(
     """Refuse a write unless it carries the app's token (compared in constant time)."""
     token: str | None = request.app.state.token
     given = (authorization or "").removeprefix("Bearer ").strip()
-    if token is None or not hmac.compare_digest(given.encode(), token.encode()):
+    # An empty token would match a request that sends none: it means no writes.
+    if not token or not hmac.compare_digest(given.encode(), token.encode()):
         raise HTTPException(401, "a valid API token is required (Authorization: Bearer ...)")
 
 
