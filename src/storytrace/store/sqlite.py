@@ -196,6 +196,7 @@ class SQLiteStore:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._vectors: dict[str, UsearchIndex] = {}
+        self._changed: set[str] = set()  # models whose index differs from its file
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -390,8 +391,11 @@ class SQLiteStore:
             dtype=np.uint64,
         )
         held = index.keys()
-        index.remove(np.setdiff1d(held, wanted))
-        self._add_vectors(index, model, np.setdiff1d(wanted, held))
+        stale, missing = np.setdiff1d(held, wanted), np.setdiff1d(wanted, held)
+        index.remove(stale)
+        self._add_vectors(index, model, missing)
+        if len(stale) or len(missing):
+            self._changed.add(model)
         self._vectors[model] = index
         return index
 
@@ -419,6 +423,7 @@ class SQLiteStore:
                 f"SELECT seq FROM articles WHERE id IN ({marks})", chunk)]
         for model, index in self._vectors.items():
             self._add_vectors(index, model, np.array(seqs, dtype=np.uint64))
+            self._changed.add(model)
 
     def nearest_indexed(
         self, model: str, vector: np.ndarray | None, k: int, floor: float
@@ -440,14 +445,16 @@ class SQLiteStore:
 
     def save_indexes(self) -> None:
         """Write the open vector indexes beside the database (a cache; see :meth:`vector_index`)."""
-        for model, index in self._vectors.items():
+        for model in sorted(self._changed):
             path = self._vector_file(model)
             if path is not None:
-                index.save(path)
+                self._vectors[model].save(path)
+        self._changed.clear()
 
     def _reset_indexes(self) -> None:
         for model, index in list(self._vectors.items()):
             self._vectors[model] = UsearchIndex(index.dim)
+            self._changed.add(model)
 
     def band_neighbours(self, keys: Sequence[int], max_bucket: int = 50) -> set[str]:
         """Articles sharing at least one LSH band key; buckets over ``max_bucket`` skipped."""
@@ -685,8 +692,9 @@ class SQLiteStore:
             db.execute("ROLLBACK")
             raise
         if row is not None:
-            for index in self._vectors.values():
+            for model, index in self._vectors.items():
                 index.remove(np.array([row[0]], dtype=np.uint64))
+                self._changed.add(model)
         return cursor.rowcount > 0
 
     # -- reading --------------------------------------------------------------

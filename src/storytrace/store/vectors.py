@@ -18,6 +18,7 @@ under a millisecond.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -113,7 +114,8 @@ class UsearchIndex:
         return keys[order], sims[order]
 
     def save(self, path: Path) -> None:
-        tmp = path.with_name(path.name + ".tmp")
+        # A name of its own per process and thread: two savers never share a file.
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         self._index.save(str(tmp))
         os.replace(tmp, path)
 
