@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -338,6 +339,13 @@ def content_terms(text: str) -> dict[str, int]:
     return counts
 
 
+# One article is compared with many candidates (and each candidate with many
+# new articles): its counts are made once. Read-only; callers never mutate them.
+@lru_cache(maxsize=4096)
+def _content_terms_cached(text: str) -> dict[str, int]:
+    return content_terms(text)
+
+
 def compute_idf(articles: Sequence[Article]) -> dict[str, float]:
     """Smoothed inverse document frequency of lower-cased words: ``ln((N+1)/(df+1)) + 1``."""
     df: Counter[str] = Counter()
@@ -448,7 +456,12 @@ def _entity_overlap(
 
 def _lead_facts(fp: Fingerprint, k: int = 2) -> Facts:
     """The quantities of the first ``k`` sentences (headline and lead): the story's own numbers."""
-    return Facts(quantities=extract_quantities("\n".join(fp.sentences[:k])))
+    return _lead_quantities(fp.sentences[:k])
+
+
+@lru_cache(maxsize=4096)  # an article's lead is read once per candidate pair otherwise
+def _lead_quantities(lead: tuple[str, ...]) -> Facts:
+    return Facts(quantities=extract_quantities("\n".join(lead)))
 
 
 def _lead_cosine(fa: Fingerprint, fb: Fingerprint, k: int = 2) -> float:
@@ -641,17 +654,13 @@ def compare_fingerprints(
     if fa.embedding is not None and fb.embedding is not None:
         cosine = float(np.clip(fa.embedding @ fb.embedding, -1.0, 1.0))
     coverage, soft, order, best = _align(fa, fb)
-    lexical = _weighted_cosine(
-        terms_a if terms_a is not None else content_terms(a.body),
-        terms_b if terms_b is not None else content_terms(b.body),
-        idf,
-    )
+    words_a = terms_a if terms_a is not None else _content_terms_cached(a.body)
+    words_b = terms_b if terms_b is not None else _content_terms_cached(b.body)
+    lexical = _weighted_cosine(words_a, words_b, idf)
     ent, shared_ent = _entity_overlap(fa.facts, fb.facts, idf)
     shared_num, num_conf = _quantity_evidence(fa.facts, fb.facts)
     shared_dates, date_conf = _date_evidence(fa.facts, fb.facts)
     gap = _time_gap(a.published, b.published)
-    words_a = terms_a if terms_a is not None else content_terms(a.body)
-    words_b = terms_b if terms_b is not None else content_terms(b.body)
     # Numbers with a unit ("340 residents", "$2 billion") are specific; bare
     # ones (page furniture, scores, ages) match by chance.
     shared_units = [q for q in shared_num if " " in q]
