@@ -1,0 +1,404 @@
+"""The batch on Ray Data: the stages of :mod:`storytrace.batch.stages` over distributed blocks.
+
+Every stage is a vectorized ``map_batches`` over Arrow batches; where a
+stage needs all rows of a key together (one article id, one LSH bucket, one
+date bucket, one component) the dataset is hash-partitioned by that key
+first (``repartition(keys=...)``) and the stage runs once per whole block.
+Fingerprinting runs in actors that hold the embedder (on GPUs when the
+cluster has them); the corpus idf is counted by an aggregation, put in the
+object store once and read by each verifying actor. Connected components are
+found on the driver from the same-story edges alone (a few bytes each).
+
+Each stage is materialized before the next so ``stats.json`` can time it;
+docs/SCALING.md says what changes past one machine.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from storytrace.batch import BatchJob, StageClock, finish_stats
+from storytrace.batch.stages import (
+    Row,
+    band_rows,
+    components,
+    fingerprint_rows,
+    first_of_each,
+    idf_from_counts,
+    neighbour_edges,
+    read_part,
+    split_component,
+    star_edges,
+    term_counts,
+    vector_rows,
+    verify_rows,
+)
+from storytrace.errors import StorytraceError
+from storytrace.fingerprint import Embedder, SentenceTransformerEmbedder
+
+__all__ = ["RayEngine"]
+
+
+def _import_ray() -> Any:
+    try:
+        import ray
+        import ray.data
+    except ImportError as error:
+        raise StorytraceError(
+            "the ray engine needs Ray Data: pip install 'storytrace[ray]'"
+        ) from error
+    return ray
+
+
+class RayEngine:
+    """Runs a batch job on a Ray cluster (a local one when none is running).
+
+    Args:
+        init: keyword arguments for ``ray.init`` when Ray is not initialized
+            yet (the engine then shuts it down after the run); ignored when
+            the caller already started Ray.
+        partitions: blocks per hash shuffle (default: twice the cluster's CPUs).
+    """
+
+    def __init__(self, init: dict[str, Any] | None = None, partitions: int | None = None) -> None:
+        self.init = init or {}
+        self.partitions = partitions
+
+    def run(self, inputs: Sequence[str], out: Path, job: BatchJob) -> dict[str, Any]:
+        """Run ``job`` over ``inputs`` into ``out`` (see :class:`storytrace.batch.Engine`)."""
+        ray = _import_ray()
+        started = not ray.is_initialized()
+        if started:
+            ray.init(**self.init)
+        try:
+            return _run(ray, list(inputs), out, job, self.partitions)
+        finally:
+            if started:
+                ray.shutdown()
+
+
+# -- the UDFs: thin adapters from Arrow batches to the stage functions --------------
+
+
+def _read(batch: Any, settings: Any) -> Any:
+    from storytrace.batch.output import READ, table
+
+    rows = [r for src in batch.to_pylist() for r in read_part(src["source"], src["part"], settings)]
+    return table(rows, READ)
+
+
+def _articles_only(batch: Any) -> Any:
+    import pyarrow.compute as pc
+
+    return batch.filter(pc.is_null(batch["failure"]))
+
+
+def _failures_only(batch: Any) -> Any:
+    import pyarrow.compute as pc
+
+    return batch.filter(pc.is_valid(batch["failure"]))
+
+
+def _edges_only(batch: Any) -> Any:
+    import pyarrow.compute as pc
+
+    return batch.filter(pc.is_valid(batch["a"]))
+
+
+def _same_only(batch: Any) -> Any:
+    return batch.filter(batch["same_story"]).select(["a", "b", "same_story", "score"])
+
+
+def _first_of_each(batch: Any) -> Any:
+    from storytrace.batch.output import READ, table
+
+    return table(first_of_each(batch.to_pylist()), READ)
+
+
+def _portable(embedder: Embedder | None, device: str | None) -> Embedder | None:
+    """The embedder as an actor should build it: an unloaded model, on ``device``."""
+    if isinstance(embedder, SentenceTransformerEmbedder):
+        return SentenceTransformerEmbedder(
+            embedder.model_name, device=device or embedder.device,
+            batch_size=embedder.batch_size, max_seq_length=embedder.max_seq_length,
+        )
+    return embedder
+
+
+class _Fingerprinter:
+    """An actor holding one embedder (its model loads once, on first use)."""
+
+    def __init__(self, embedder: Embedder | None, gpu: bool) -> None:
+        self.embedder = _portable(embedder, "cuda" if gpu else None)
+
+    def __call__(self, batch: Any) -> Any:
+        from storytrace.batch.output import PRINTS, table
+
+        return table(fingerprint_rows(batch.to_pylist(), self.embedder), PRINTS)
+
+
+def _terms(batch: Any) -> Any:
+    from storytrace.batch.output import TERMS, table
+
+    counts = term_counts(batch.to_pylist())
+    return table([{"term": t, "count": c} for t, c in counts.items()], TERMS)
+
+
+def _bands(batch: Any, days: int) -> Any:
+    from storytrace.batch.output import BAND, table
+
+    return table(band_rows(batch.to_pylist(), days), BAND)
+
+
+def _stars(batch: Any, cap: int) -> Any:
+    from storytrace.batch.output import EDGE, table
+
+    edges, capped = star_edges(batch.to_pylist(), cap)
+    return table([*edges, {"a": None, "b": None, "capped": capped}], EDGE)
+
+
+def _vectors(batch: Any, days: int) -> Any:
+    from storytrace.batch.output import VECTOR, table
+
+    return table(vector_rows(batch.to_pylist(), days), VECTOR)
+
+
+def _neighbours(batch: Any) -> Any:
+    from storytrace.batch.output import EDGE, table
+
+    return table(neighbour_edges(batch.to_pylist()), EDGE)
+
+
+class _Verifier:
+    """An actor that reads the broadcast idf once and verifies joined pairs."""
+
+    def __init__(self, idf_ref: list[Any]) -> None:
+        import ray
+
+        # The ref is wrapped in a list so Ray hands it over unresolved: the
+        # idf is fetched from the object store once per actor, not per task.
+        self.idf = ray.get(idf_ref[0])
+
+    def __call__(self, batch: Any) -> Any:
+        from storytrace.batch.output import PAIRS, table
+
+        pairs = [(_side(r, "a"), _side(r, "b")) for r in batch.to_pylist()]
+        return table(verify_rows(pairs, self.idf), PAIRS)
+
+
+def _link_rows(batch: Any) -> Any:
+    """Member rows and verdict rows of components in one schema (the other side's columns null)."""
+    import pyarrow as pa
+
+    from storytrace.batch.output import LINK
+
+    # Joins hand back large_string columns; cast so both kinds of rows share one schema.
+    return pa.table({
+        name: batch[name].cast(typ) if name in batch.column_names else pa.nulls(len(batch), typ)
+        for name, typ in zip(LINK.names, LINK.types, strict=True)
+    })
+
+
+def _article_table(batch: Any) -> Any:
+    from storytrace.batch.output import ARTICLES, article_row_out, table
+
+    return table([article_row_out(r, r) for r in batch.to_pylist()], ARTICLES)
+
+
+def _side(row: Row, name: str) -> Row:
+    """One side of a joined pair row: its ``a_``/``b_`` columns, and the id (the join key)."""
+    prefix = f"{name}_"
+    side = {k[len(prefix):]: v for k, v in row.items() if k.startswith(prefix)}
+    side["id"] = row[name]
+    return side
+
+
+class _Linker:
+    """An actor that splits whole components by average linkage (idf read once)."""
+
+    def __init__(self, idf_ref: list[Any]) -> None:
+        import ray
+
+        self.idf = ray.get(idf_ref[0])
+
+    def __call__(self, batch: Any) -> Any:
+        from storytrace.batch.output import STORY, table
+
+        members: dict[str, list[Row]] = defaultdict(list)
+        verdicts: dict[str, list[Row]] = defaultdict(list)
+        for row in batch.to_pylist():
+            if row["v_a"] is None:
+                members[row["comp"]].append(row)
+            else:
+                verdicts[row["comp"]].append(
+                    {"a": row["v_a"], "b": row["v_b"], "same_story": row["v_same"],
+                     "score": row["v_score"]})
+        out: list[Row] = []
+        for comp in sorted(members):
+            out += split_component(members[comp], verdicts[comp], self.idf)
+        return table(out, STORY)
+
+
+def _nothing_read(
+    out: Path, inputs: list[str], records: int, failures: list[str], clock: StageClock
+) -> dict[str, Any]:
+    """Empty outputs when no input held an article (the joins need at least one row)."""
+    from storytrace.batch.output import write_articles, write_pairs
+
+    out.mkdir(parents=True, exist_ok=True)
+    write_articles(out / "articles.parquet", [], [])
+    write_pairs(out / "pairs.parquet", [])
+    stats = {"engine": "ray", "inputs": len(inputs), "records": records,
+             "failures": len(failures), "failure_reasons": failures[:100], "articles": 0,
+             "candidate_pairs": 0, "stories": 0, "stories_with_versions": 0}
+    return finish_stats(stats, clock, 0, out)
+
+
+# -- the run --------------------------------------------------------------------------------
+
+
+def _run(ray: Any, inputs: list[str], out: Path, job: BatchJob, partitions: int | None) -> dict:
+    import pyarrow as pa
+    import ray.data as rd
+
+    from storytrace.batch.output import PAIRS, PRINTS
+
+    ctx = rd.DataContext.get_current()
+    ctx.enable_progress_bars = False
+    resources = ray.cluster_resources()
+    cpus = max(1, int(resources.get("CPU", 1)))
+    gpus = int(resources.get("GPU", 0))
+    n = partitions or 2 * cpus
+    clock = StageClock()
+
+    def timed(name: str, ds: Any) -> Any:
+        start = time.perf_counter()
+        done = ds.materialize()
+        clock.seconds[name] = round(time.perf_counter() - start, 4)
+        clock.bytes[name] = int(done.size_bytes())
+        return done
+
+    sources = rd.from_items([{"source": s, "part": i} for i, s in enumerate(inputs)],
+                            override_num_blocks=len(inputs))
+    read = timed("read", sources.map_batches(
+        _read, batch_size=1, batch_format="pyarrow", fn_kwargs={"settings": job.settings}))
+    failures = [r["failure"] for r in read.map_batches(_failures_only, batch_format="pyarrow")
+                .select_columns(["failure"]).take_all()]
+    records = read.count()
+    unique = timed("dedupe", read.map_batches(_articles_only, batch_format="pyarrow")
+                   .repartition(n, keys=["id"])
+                   .map_batches(_first_of_each, batch_size=None, batch_format="pyarrow"))
+
+    use_gpu = gpus > 0 and job.embedder is not None
+    prints = timed("fingerprint", unique.map_batches(
+        _Fingerprinter, batch_size=256, batch_format="pyarrow",
+        fn_constructor_kwargs={"embedder": job.embedder, "gpu": use_gpu},
+        compute=rd.ActorPoolStrategy(min_size=1, max_size=gpus if use_gpu else cpus),
+        num_gpus=1 if use_gpu else None))
+    n_docs = prints.count()
+    if n_docs == 0:
+        return _nothing_read(out, inputs, records, failures, clock)
+
+    start = time.perf_counter()
+    counts = (prints.map_batches(_terms, batch_format="pyarrow")
+              .groupby("term", num_partitions=n).sum("count").take_all())
+    idf = idf_from_counts(n_docs, {r["term"]: r["sum(count)"] for r in counts})
+    idf_ref = ray.put(idf)
+    clock.seconds["idf"] = round(time.perf_counter() - start, 4)
+    clock.bytes["idf_broadcast"] = sum(len(t) + 8 for t in idf)
+
+    keys = timed("lsh_keys", prints.select_columns(["id", "rank", "published", "minhash",
+                                                     "shingles5"])
+                 .map_batches(_bands, batch_format="pyarrow",
+                              fn_kwargs={"days": job.bucket_days}))
+    stars = timed("lsh", keys.repartition(n, keys=["key"]).map_batches(
+        _stars, batch_size=None, batch_format="pyarrow", fn_kwargs={"cap": job.bucket_cap}))
+    capped = int(stars.sum("capped") or 0)
+    lsh = stars.map_batches(_edges_only, batch_format="pyarrow").select_columns(["a", "b"])
+
+    if job.embedder is not None:
+        vectors = timed("vectors", prints.select_columns(["id", "rank", "published",
+                                                          "embedding"])
+                        .map_batches(_vectors, batch_format="pyarrow",
+                                     fn_kwargs={"days": job.bucket_days}))
+        near = timed("neighbours", vectors.repartition(n, keys=["bucket"]).map_batches(
+            _neighbours, batch_size=None, batch_format="pyarrow")).select_columns(["a", "b"])
+        candidates = lsh.union(near)
+    else:
+        near, candidates = None, lsh
+    unique_pairs = candidates.groupby(["a", "b"], num_partitions=n).count()
+    pairs = timed("candidates", unique_pairs.select_columns(["a", "b"]))
+
+    def side(prefix: str) -> Any:
+        return prints.rename_columns({c: f"{prefix}{c}" for c in PRINTS.names})
+
+    joined = (pairs.join(side("a_"), "inner", n, on=("a",), right_on=("a_id",))
+              .join(side("b_"), "inner", n, on=("b",), right_on=("b_id",)))
+    verdicts = timed("verify", joined.map_batches(
+        _Verifier, batch_size=256, batch_format="pyarrow",
+        fn_constructor_kwargs={"idf_ref": [idf_ref]},
+        compute=rd.ActorPoolStrategy(min_size=1, max_size=cpus)))
+
+    start = time.perf_counter()
+    ranked = sorted((r["rank"], r["id"]) for r in
+                    prints.select_columns(["rank", "id"]).take_all())
+    same = verdicts.map_batches(_same_only, batch_format="pyarrow")
+    groups = components([x for _, x in ranked], same.take_all())
+    clock.seconds["components"] = round(time.perf_counter() - start, 4)
+
+    component = rd.from_arrow(pa.table({
+        "cid": [x for g in groups for x in g],
+        "comp": [g[0] for g in groups for _ in g],
+    }))
+    members = prints.join(component, "inner", n, on=("id",), right_on=("cid",))
+    inside = (verdicts.join(component, "inner", n, on=("a",), right_on=("cid",))
+              .rename_columns({"a": "v_a", "b": "v_b", "same_story": "v_same",
+                               "score": "v_score"}))
+
+    linked = members.map_batches(_link_rows, batch_format="pyarrow").union(
+        inside.map_batches(_link_rows, batch_format="pyarrow"))
+    stories = timed("stories", linked.repartition(n, keys=["comp"]).map_batches(
+        _Linker, batch_size=None, batch_format="pyarrow",
+        fn_constructor_kwargs={"idf_ref": [idf_ref]},
+        compute=rd.ActorPoolStrategy(min_size=1, max_size=cpus)))
+
+    start = time.perf_counter()
+    meta = prints.select_columns(["id", "source_id", "title", "site", "url", "published"])
+    articles_out = stories.join(meta, "inner", n, on=("id",)).map_batches(
+        _article_table, batch_format="pyarrow")
+    articles_out.write_parquet(str(out / "articles.parquet"))
+    verdicts.select_columns(PAIRS.names).write_parquet(str(out / "pairs.parquet"))
+    clock.seconds["write"] = round(time.perf_counter() - start, 4)
+
+    story_ids = [r["story"] for r in stories.select_columns(["story"]).take_all()]
+    sizes: dict[str, int] = defaultdict(int)
+    for s in story_ids:
+        sizes[s] += 1
+    n_pairs = pairs.count()
+    stats = {
+        "engine": "ray",
+        "cluster": {"cpus": cpus, "gpus": gpus, "partitions": n},
+        "inputs": len(inputs),
+        "records": records,
+        "failures": len(failures),
+        "failure_reasons": failures[:100],
+        "articles": n_docs,
+        "repeats_dropped": records - len(failures) - n_docs,
+        "idf_terms": len(idf),
+        "lsh_keys": keys.count(),
+        "lsh_edges": lsh.count(),
+        "capped_buckets": capped,
+        "neighbour_edges": near.count() if near is not None else 0,
+        "candidate_pairs": n_pairs,
+        "same_story_pairs": same.count(),
+        "components": len(groups),
+        "largest_component": max((len(g) for g in groups), default=0),
+        "stories": len(sizes),
+        "stories_with_versions": sum(v > 1 for v in sizes.values()),
+    }
+    return finish_stats(stats, clock, n_docs, out)
+
