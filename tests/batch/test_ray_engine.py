@@ -142,3 +142,18 @@ def test_ray_and_local_agree_on_ecbplus(ray_cluster, tmp_path: Path, real_embedd
     batch = {a["source_id"]: a["story"] for a in articles}
     p, r, f = bcubed(batch, gold)
     print(f"ecbplus sample, batch vs gold: B-cubed P {p:.4f} R {r:.4f} F1 {f:.4f}")
+
+
+def test_ray_handles_a_corpus_with_nothing_to_verify(ray_cluster, tmp_path: Path) -> None:
+    from storytrace.batch.ray_engine import RayEngine
+
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text(
+        json.dumps({"id": "1", "text": "Storm Imogen closed the Carrow coast road on Tuesday."})
+        + "\n" + json.dumps({"id": "2", "text": "The Kessel council approved a new budget."})
+        + "\n"
+    )
+    stats = run_batch([str(docs)], tmp_path / "out", BatchJob(), RayEngine())
+    articles, pairs = read_outputs(tmp_path / "out")
+    assert stats["candidate_pairs"] == len(pairs) == 0
+    assert len({a["story"] for a in articles}) == len(articles) == 2

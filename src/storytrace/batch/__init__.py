@@ -35,8 +35,9 @@ from storytrace.batch.stages import (
     BUCKET_DAYS,
     Row,
     band_rows,
+    chunk_count,
     components,
-    fingerprint_rows,
+    fingerprint_chunks,
     first_of_each,
     idf_from_counts,
     neighbour_edges,
@@ -62,11 +63,6 @@ __all__ = [
     "read_outputs",
     "run_batch",
 ]
-
-# Articles fingerprinted per call: as the pipeline batches (embedding
-# batches amortize the model call; larger ones only hold more memory).
-FINGERPRINT_BATCH = 256
-
 
 @dataclass(frozen=True)
 class BatchJob:
@@ -173,10 +169,8 @@ class LocalEngine:
             articles = first_of_each(r for r in read if not r.get("failure"))
         clock.bytes["articles"] = payload_bytes(articles)
         with clock.stage("fingerprint"):
-            prints: list[Row] = []
-            for start in range(0, len(articles), FINGERPRINT_BATCH):
-                batch = articles[start : start + FINGERPRINT_BATCH]
-                prints += fingerprint_rows(batch, job.embedder)
+            n_chunks = chunk_count(len(read) - len(failures))
+            prints = fingerprint_chunks(articles, job.embedder, n_chunks)
         clock.bytes["fingerprints"] = payload_bytes(prints)
         with clock.stage("idf"):
             idf = idf_from_counts(len(prints), term_counts(prints))

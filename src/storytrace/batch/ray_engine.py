@@ -25,8 +25,10 @@ from storytrace.batch import BatchJob, StageClock, finish_stats
 from storytrace.batch.stages import (
     Row,
     band_rows,
+    chunk_count,
+    chunk_of,
     components,
-    fingerprint_rows,
+    fingerprint_chunks,
     first_of_each,
     idf_from_counts,
     neighbour_edges,
@@ -91,10 +93,13 @@ def _read(batch: Any, settings: Any) -> Any:
     return table(rows, READ)
 
 
-def _articles_only(batch: Any) -> Any:
+def _articles_only(batch: Any, n_chunks: int) -> Any:
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    return batch.filter(pc.is_null(batch["failure"]))
+    articles = batch.filter(pc.is_null(batch["failure"]))
+    chunks = [chunk_of(x, n_chunks) for x in articles["id"].to_pylist()]
+    return articles.append_column("chunk", pa.array(chunks, pa.int64()))
 
 
 def _failures_only(batch: Any) -> Any:
@@ -113,12 +118,6 @@ def _same_only(batch: Any) -> Any:
     return batch.filter(batch["same_story"]).select(["a", "b", "same_story", "score"])
 
 
-def _first_of_each(batch: Any) -> Any:
-    from storytrace.batch.output import READ, table
-
-    return table(first_of_each(batch.to_pylist()), READ)
-
-
 def _portable(embedder: Embedder | None, device: str | None) -> Embedder | None:
     """The embedder as an actor should build it: an unloaded model, on ``device``."""
     if isinstance(embedder, SentenceTransformerEmbedder):
@@ -130,15 +129,21 @@ def _portable(embedder: Embedder | None, device: str | None) -> Embedder | None:
 
 
 class _Fingerprinter:
-    """An actor holding one embedder (its model loads once, on first use)."""
+    """An actor holding one embedder (its model loads once, on first use).
 
-    def __init__(self, embedder: Embedder | None, gpu: bool) -> None:
+    Called with whole blocks of whole chunks: drops repeats of an article,
+    then fingerprints chunk by chunk.
+    """
+
+    def __init__(self, embedder: Embedder | None, gpu: bool, n_chunks: int) -> None:
         self.embedder = _portable(embedder, "cuda" if gpu else None)
+        self.n_chunks = n_chunks
 
     def __call__(self, batch: Any) -> Any:
         from storytrace.batch.output import PRINTS, table
 
-        return table(fingerprint_rows(batch.to_pylist(), self.embedder), PRINTS)
+        rows = first_of_each(batch.to_pylist())
+        return table(fingerprint_chunks(rows, self.embedder, self.n_chunks), PRINTS)
 
 
 def _terms(batch: Any) -> Any:
@@ -209,6 +214,20 @@ def _article_table(batch: Any) -> Any:
     return table([article_row_out(r, r) for r in batch.to_pylist()], ARTICLES)
 
 
+def _write(ds: Any, folder: Path, schema: Any) -> None:
+    """Write ``ds`` as a folder of Parquet parts; empty, as one empty part (Ray writes none)."""
+    import pyarrow.parquet as pq
+
+    ds.write_parquet(str(folder))
+    if not any(folder.glob("*.parquet")):
+        folder.mkdir(parents=True, exist_ok=True)
+        pq.write_table(schema.empty_table(), folder / "empty.parquet")
+
+
+def _shape(table: Any) -> tuple[int, int]:
+    return table.num_rows, table.num_columns
+
+
 def _side(row: Row, name: str) -> Row:
     """One side of a joined pair row: its ``a_``/``b_`` columns, and the id (the join key)."""
     prefix = f"{name}_"
@@ -265,7 +284,7 @@ def _run(ray: Any, inputs: list[str], out: Path, job: BatchJob, partitions: int 
     import pyarrow as pa
     import ray.data as rd
 
-    from storytrace.batch.output import PAIRS, PRINTS
+    from storytrace.batch.output import ARTICLES, PAIRS, PRINTS
 
     ctx = rd.DataContext.get_current()
     ctx.enable_progress_bars = False
@@ -275,12 +294,19 @@ def _run(ray: Any, inputs: list[str], out: Path, job: BatchJob, partitions: int 
     n = partitions or 2 * cpus
     clock = StageClock()
 
+    shape = ray.remote(_shape)
+
     def timed(name: str, ds: Any) -> Any:
         start = time.perf_counter()
         done = ds.materialize()
         clock.seconds[name] = round(time.perf_counter() - start, 4)
         clock.bytes[name] = int(done.size_bytes())
-        return done
+        # An empty hash partition comes out as a block with no columns, which
+        # a later shuffle fails to concatenate with the others: drop those.
+        refs = done.to_arrow_refs()
+        kept = [r for r, (_, cols) in zip(refs, ray.get([shape.remote(r) for r in refs]),
+                                          strict=True) if cols]
+        return rd.from_arrow_refs(kept) if kept and len(kept) < len(refs) else done
 
     sources = rd.from_items([{"source": s, "part": i} for i, s in enumerate(inputs)],
                             override_num_blocks=len(inputs))
@@ -289,14 +315,18 @@ def _run(ray: Any, inputs: list[str], out: Path, job: BatchJob, partitions: int 
     failures = [r["failure"] for r in read.map_batches(_failures_only, batch_format="pyarrow")
                 .select_columns(["failure"]).take_all()]
     records = read.count()
-    unique = timed("dedupe", read.map_batches(_articles_only, batch_format="pyarrow")
-                   .repartition(n, keys=["id"])
-                   .map_batches(_first_of_each, batch_size=None, batch_format="pyarrow"))
+    n_chunks = chunk_count(records - len(failures))
 
+    # Partitioned by fingerprint chunk, a function of the id: repeats of an
+    # article meet in one block (dropped there), and each chunk is embedded
+    # whole, in the company the local engine embeds it in.
     use_gpu = gpus > 0 and job.embedder is not None
-    prints = timed("fingerprint", unique.map_batches(
-        _Fingerprinter, batch_size=256, batch_format="pyarrow",
-        fn_constructor_kwargs={"embedder": job.embedder, "gpu": use_gpu},
+    prints = timed("fingerprint", read.map_batches(
+        _articles_only, batch_format="pyarrow", fn_kwargs={"n_chunks": n_chunks})
+        .repartition(n, keys=["chunk"])
+        .map_batches(
+        _Fingerprinter, batch_size=None, batch_format="pyarrow",
+        fn_constructor_kwargs={"embedder": job.embedder, "gpu": use_gpu, "n_chunks": n_chunks},
         compute=rd.ActorPoolStrategy(min_size=1, max_size=gpus if use_gpu else cpus),
         num_gpus=1 if use_gpu else None))
     n_docs = prints.count()
@@ -336,12 +366,16 @@ def _run(ray: Any, inputs: list[str], out: Path, job: BatchJob, partitions: int 
     def side(prefix: str) -> Any:
         return prints.rename_columns({c: f"{prefix}{c}" for c in PRINTS.names})
 
-    joined = (pairs.join(side("a_"), "inner", n, on=("a",), right_on=("a_id",))
-              .join(side("b_"), "inner", n, on=("b",), right_on=("b_id",)))
-    verdicts = timed("verify", joined.map_batches(
-        _Verifier, batch_size=256, batch_format="pyarrow",
-        fn_constructor_kwargs={"idf_ref": [idf_ref]},
-        compute=rd.ActorPoolStrategy(min_size=1, max_size=cpus)))
+    n_pairs = pairs.count()
+    if n_pairs:
+        joined = (pairs.join(side("a_"), "inner", n, on=("a",), right_on=("a_id",))
+                  .join(side("b_"), "inner", n, on=("b",), right_on=("b_id",)))
+        verdicts = timed("verify", joined.map_batches(
+            _Verifier, batch_size=256, batch_format="pyarrow",
+            fn_constructor_kwargs={"idf_ref": [idf_ref]},
+            compute=rd.ActorPoolStrategy(min_size=1, max_size=cpus)))
+    else:  # nothing to verify: every article is a story of its own
+        verdicts = rd.from_arrow(PAIRS.empty_table())
 
     start = time.perf_counter()
     ranked = sorted((r["rank"], r["id"]) for r in
@@ -370,15 +404,14 @@ def _run(ray: Any, inputs: list[str], out: Path, job: BatchJob, partitions: int 
     meta = prints.select_columns(["id", "source_id", "title", "site", "url", "published"])
     articles_out = stories.join(meta, "inner", n, on=("id",)).map_batches(
         _article_table, batch_format="pyarrow")
-    articles_out.write_parquet(str(out / "articles.parquet"))
-    verdicts.select_columns(PAIRS.names).write_parquet(str(out / "pairs.parquet"))
+    _write(articles_out, out / "articles.parquet", ARTICLES)
+    _write(verdicts.select_columns(PAIRS.names), out / "pairs.parquet", PAIRS)
     clock.seconds["write"] = round(time.perf_counter() - start, 4)
 
     story_ids = [r["story"] for r in stories.select_columns(["story"]).take_all()]
     sizes: dict[str, int] = defaultdict(int)
     for s in story_ids:
         sizes[s] += 1
-    n_pairs = pairs.count()
     stats = {
         "engine": "ray",
         "cluster": {"cpus": cpus, "gpus": gpus, "partitions": n},
