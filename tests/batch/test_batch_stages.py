@@ -152,3 +152,41 @@ def test_the_batch_command_runs_the_local_engine(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     articles, _ = read_outputs(tmp_path / "o")
     assert len({a["story"] for a in articles}) == 1
+
+
+def test_a_second_run_into_the_same_folder_replaces_the_first(tmp_path: Path) -> None:
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text(json.dumps({"id": "1", "text": "The Kessel council approved a budget."}) + "\n")
+    # What a Ray run leaves: folders of parts.
+    (tmp_path / "out" / "articles.parquet").mkdir(parents=True)
+    (tmp_path / "out" / "articles.parquet" / "old.parquet").write_bytes(b"stale")
+    run_batch([str(docs)], tmp_path / "out", BatchJob())
+    articles, _ = read_outputs(tmp_path / "out")
+    assert [a["source_id"] for a in articles] == ["1"]
+
+
+def test_two_shared_rare_terms_make_a_candidate_and_one_does_not() -> None:
+    from storytrace.batch.stages import shared_term_edges, term_pairs
+
+    def row(term: str, x: str) -> dict:
+        return {"key": f"{term}|-1", "rank": f"~|{x}", "id": x, "own": -1}
+
+    rows = [row("e:ristow", "a"), row("e:ristow", "b"), row("n:340", "a"), row("n:340", "b"),
+            row("e:ristow", "c")]
+    edges, capped = term_pairs(rows, cap=10)
+    assert capped == 0
+    counted = {}
+    for e in edges:
+        counted[(e["a"], e["b"])] = counted.get((e["a"], e["b"]), 0) + 1
+    found = shared_term_edges((a, b, n) for (a, b), n in counted.items())
+    assert [(e["a"], e["b"]) for e in found] == [("a", "b")]
+
+
+def test_a_shared_term_counts_once_across_two_date_buckets() -> None:
+    from storytrace.batch.stages import term_pairs
+
+    # Both in bucket 5, so both keyed under 5 and 6: the pair meets twice.
+    rows = [{"key": f"e:ristow|{b}", "rank": f"r{x}", "id": x, "own": 5}
+            for x in ("a", "b") for b in (5, 6)]
+    edges, _ = term_pairs(rows)
+    assert len(edges) == 1

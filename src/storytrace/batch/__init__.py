@@ -23,8 +23,9 @@ part files under the same names. ``pyarrow.parquet.read_table`` reads either.
 from __future__ import annotations
 
 import json
+import shutil
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -42,9 +43,12 @@ from storytrace.batch.stages import (
     idf_from_counts,
     neighbour_edges,
     read_part,
+    shared_term_edges,
     split_component,
     star_edges,
     term_counts,
+    term_pairs,
+    term_rows,
     vector_rows,
     verify_rows,
 )
@@ -63,6 +67,10 @@ __all__ = [
     "read_outputs",
     "run_batch",
 ]
+
+# What a run writes into its output folder.
+OUTPUTS = ("articles.parquet", "pairs.parquet", "stats.json")
+
 
 @dataclass(frozen=True)
 class BatchJob:
@@ -136,6 +144,14 @@ def run_batch(
     if out.exists() and not out.is_dir():
         raise StorytraceError(f"{out}: exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
+    # A Ray run writes folders of parts and adds to what is there: clear
+    # what an earlier run (of either engine) left, so no stale rows remain.
+    for name in OUTPUTS:
+        stale = out / name
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        elif stale.exists():
+            stale.unlink()
     return (engine or LocalEngine()).run(list(inputs), out, job or BatchJob())
 
 
@@ -182,8 +198,14 @@ class LocalEngine:
             vectors = vector_rows(prints, job.bucket_days)
             near = neighbour_edges(vectors)
         clock.bytes["vectors"] = payload_bytes(vectors)
+        with clock.stage("terms"):
+            terms = term_rows(prints, idf, job.bucket_days)
+            shared, capped_terms = term_pairs(terms, job.bucket_cap)
+            rare = shared_term_edges(
+                (a, b, n) for (a, b), n in Counter((e["a"], e["b"]) for e in shared).items())
+        clock.bytes["term_keys"] = payload_bytes(terms)
         with clock.stage("verify"):
-            pairs = sorted({(e["a"], e["b"]) for e in (*lsh, *near)})
+            pairs = sorted({(e["a"], e["b"]) for e in (*lsh, *near, *rare)})
             by_id = {r["id"]: r for r in prints}
             verdicts = verify_rows(((by_id[a], by_id[b]) for a, b in pairs), idf)
         clock.bytes["candidate_pairs"] = payload_bytes([{"a": a, "b": b} for a, b in pairs])
@@ -208,6 +230,9 @@ class LocalEngine:
             "lsh_edges": len(lsh),
             "capped_buckets": capped,
             "neighbour_edges": len(near),
+            "term_keys": len(terms),
+            "capped_term_buckets": capped_terms,
+            "term_edges": len(rare),
             "candidate_pairs": len(pairs),
             "same_story_pairs": sum(bool(v["same_story"]) for v in verdicts),
             "components": len(groups),

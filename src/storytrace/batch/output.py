@@ -31,6 +31,7 @@ __all__ = [
     "PRINTS",
     "READ",
     "STORY",
+    "TERM",
     "TERMS",
     "VECTOR",
     "article_row_out",
@@ -59,6 +60,8 @@ PRINTS = pa.schema([
 ])
 TERMS = pa.schema([("term", pa.string()), ("count", pa.int64())])
 BAND = pa.schema([("key", pa.string()), ("rank", pa.string()), ("id", pa.string())])
+TERM = pa.schema([("key", pa.string()), ("rank", pa.string()), ("id", pa.string()),
+                  ("own", pa.int64())])
 VECTOR = pa.schema([("bucket", pa.int64()), ("rank", pa.string()), ("id", pa.string()),
                     ("embedding", pa.binary())])
 # A candidate edge; a row with no ids carries a count of capped buckets.

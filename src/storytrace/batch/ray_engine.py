@@ -33,9 +33,12 @@ from storytrace.batch.stages import (
     idf_from_counts,
     neighbour_edges,
     read_part,
+    shared_term_edges,
     split_component,
     star_edges,
     term_counts,
+    term_pairs,
+    term_rows,
     vector_rows,
     verify_rows,
 )
@@ -176,6 +179,35 @@ def _neighbours(batch: Any) -> Any:
     from storytrace.batch.output import EDGE, table
 
     return table(neighbour_edges(batch.to_pylist()), EDGE)
+
+
+class _TermKeys:
+    """An actor that reads the broadcast idf once and emits (rare term, date bucket) keys."""
+
+    def __init__(self, idf_ref: list[Any], days: int) -> None:
+        import ray
+
+        self.idf = ray.get(idf_ref[0])
+        self.days = days
+
+    def __call__(self, batch: Any) -> Any:
+        from storytrace.batch.output import TERM, table
+
+        return table(term_rows(batch.to_pylist(), self.idf, self.days), TERM)
+
+
+def _term_pairs(batch: Any, cap: int) -> Any:
+    from storytrace.batch.output import EDGE, table
+
+    edges, capped = term_pairs(batch.to_pylist(), cap)
+    return table([*edges, {"a": None, "b": None, "capped": capped}], EDGE)
+
+
+def _shared_twice(batch: Any) -> Any:
+    rows = batch.to_pylist()
+    from storytrace.batch.output import EDGE, table
+
+    return table(shared_term_edges((r["a"], r["b"], r["count()"]) for r in rows), EDGE)
 
 
 class _Verifier:
@@ -360,6 +392,17 @@ def _run(ray: Any, inputs: list[str], out: Path, job: BatchJob, partitions: int 
         candidates = lsh.union(near)
     else:
         near, candidates = None, lsh
+    term_keys = timed("term_keys", prints.map_batches(
+        _TermKeys, batch_size=256, batch_format="pyarrow",
+        fn_constructor_kwargs={"idf_ref": [idf_ref], "days": job.bucket_days},
+        compute=rd.ActorPoolStrategy(min_size=1, max_size=cpus)))
+    shared = timed("terms", term_keys.repartition(n, keys=["key"]).map_batches(
+        _term_pairs, batch_size=None, batch_format="pyarrow", fn_kwargs={"cap": job.bucket_cap}))
+    capped_terms = int(shared.sum("capped") or 0)
+    rare = timed("term_edges", shared.map_batches(_edges_only, batch_format="pyarrow")
+                 .select_columns(["a", "b"]).groupby(["a", "b"], num_partitions=n).count()
+                 .map_batches(_shared_twice, batch_format="pyarrow"))
+    candidates = candidates.union(rare)
     unique_pairs = candidates.groupby(["a", "b"], num_partitions=n).count()
     pairs = timed("candidates", unique_pairs.select_columns(["a", "b"]))
 
@@ -426,6 +469,9 @@ def _run(ray: Any, inputs: list[str], out: Path, job: BatchJob, partitions: int 
         "lsh_edges": lsh.count(),
         "capped_buckets": capped,
         "neighbour_edges": near.count() if near is not None else 0,
+        "term_keys": term_keys.count(),
+        "capped_term_buckets": capped_terms,
+        "term_edges": rare.count(),
         "candidate_pairs": n_pairs,
         "same_story_pairs": same.count(),
         "components": len(groups),

@@ -22,7 +22,9 @@ engine owning any logic. The stages, in order:
    (a star, linear in the bucket's size), and a bucket over the cap is
    skipped and counted.
 6. :func:`vector_rows` and :func:`neighbour_edges`: the nearest document
-   vectors within each date bucket.
+   vectors within each date bucket; :func:`term_rows`, :func:`term_pairs`
+   and :func:`shared_term_edges`: pairs sharing two rare names or numbers
+   within a date bucket, as the incremental path's term index finds them.
 7. :func:`verify_rows`: :func:`compare_fingerprints` on every candidate.
 8. :func:`components` and :func:`split_component`: connected components of
    the same-story verdicts, then the project's average linkage inside each,
@@ -42,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from storytrace.assign import LINK_THRESHOLD, document_terms, smoothed_idf
-from storytrace.candidates import MAX_BUCKET, MIN_COSINE, NEIGHBOURS
+from storytrace.candidates import MAX_BUCKET, MIN_COSINE, NEIGHBOURS, rare_linking_terms
 from storytrace.cluster import average_linkage, connected_components
 from storytrace.config import Settings
 from storytrace.fingerprint import Embedder, Fingerprint, band_keys, fingerprint_many
@@ -71,9 +73,12 @@ __all__ = [
     "neighbour_edges",
     "rank_of",
     "read_part",
+    "shared_term_edges",
     "split_component",
     "star_edges",
     "term_counts",
+    "term_pairs",
+    "term_rows",
     "vector_rows",
     "verdict_row",
     "verify_rows",
@@ -348,6 +353,58 @@ def neighbour_edges(
                         x, y = (me, other) if ranks[me] < ranks[other] else (other, me)
                         edges.add((ids[x], ids[y]))
     return [{"a": a, "b": b} for a, b in sorted(edges)]
+
+
+# -- 6b: shared rare names and numbers ----------------------------------------------------
+
+
+def term_rows(
+    rows: Iterable[Row], idf: Mapping[str, float], bucket_days: int = BUCKET_DAYS
+) -> list[Row]:
+    """``{"key", "rank", "id", "own"}`` per (rare linking term, date bucket) of each article.
+
+    The terms are :func:`storytrace.candidates.rare_linking_terms` against the
+    corpus idf; ``own`` is the article's own date bucket (see :func:`term_pairs`).
+    """
+    out: list[Row] = []
+    for row in rows:
+        buckets = date_buckets(row["published"], bucket_days)
+        for term in sorted(rare_linking_terms(fingerprint_of(row), idf)):
+            out.extend({"key": f"{term}|{bucket}", "rank": row["rank"], "id": row["id"],
+                        "own": buckets[0]} for bucket in buckets)
+    return out
+
+
+def term_pairs(rows: Iterable[Row], cap: int = MAX_BUCKET) -> tuple[list[Row], int]:
+    """``{"a", "b"}`` once per rare term two articles share, and how many buckets were over ``cap``.
+
+    All pairs of a bucket, not a star: a pair needs two shared terms to count
+    (:func:`storytrace.candidates.rare_term_pairs`), so each shared term must be
+    seen on the pair itself; the cap bounds the square. Two articles meet in
+    one or two date buckets of a term; the pair is emitted only in the later
+    of their own buckets, so each shared term counts once.
+    """
+    buckets: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+    for row in rows:
+        buckets[row["key"]].append((row["rank"], row["id"], row["own"]))
+    edges: list[Row] = []
+    capped = 0
+    for key in sorted(buckets):
+        members = sorted(set(buckets[key]))
+        if len(members) > cap:
+            capped += 1
+            continue
+        bucket = int(key.rsplit("|", 1)[1])
+        for x, (_, a, own_a) in enumerate(members):
+            for _, b, own_b in members[x + 1 :]:
+                if max(own_a, own_b) == bucket:
+                    edges.append({"a": a, "b": b})
+    return edges, capped
+
+
+def shared_term_edges(counted: Iterable[tuple[str, str, int]], min_shared: int = 2) -> list[Row]:
+    """The pairs that share at least ``min_shared`` rare terms, from ``(a, b, count)``."""
+    return [{"a": a, "b": b} for a, b, n in counted if n >= min_shared]
 
 
 # -- 7: verify ------------------------------------------------------------------------------
