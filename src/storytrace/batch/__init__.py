@@ -6,9 +6,9 @@ numpy) or :class:`RayEngine` (Ray Data, ``pip install 'storytrace[ray]'``),
 so a laptop and a cluster give the same stories. Unlike
 :func:`storytrace.pipeline.find_stories`, which replays articles one at a
 time through the incremental assigner, a batch run links whole batches:
-LSH stars and nearest vectors within date buckets, verification of every
-candidate, connected components, then average linkage inside each
-component. docs/SCALING.md says how far that goes.
+LSH stars, nearest vectors and shared rare terms within date buckets,
+verification of every candidate, connected components, then average
+linkage inside each component. docs/SCALING.md says how far that goes.
 
 Outputs, in ``out``:
 

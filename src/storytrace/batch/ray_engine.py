@@ -1,9 +1,10 @@
 """The batch on Ray Data: the stages of :mod:`storytrace.batch.stages` over distributed blocks.
 
 Every stage is a vectorized ``map_batches`` over Arrow batches; where a
-stage needs all rows of a key together (one article id, one LSH bucket, one
-date bucket, one component) the dataset is hash-partitioned by that key
-first (``repartition(keys=...)``) and the stage runs once per whole block.
+stage needs all rows of a key together (one fingerprint chunk, one LSH or
+rare-term bucket, one date bucket, one component) the dataset is
+hash-partitioned by that key first (``repartition(keys=...)``) and the
+stage runs once per whole block.
 Fingerprinting runs in actors that hold the embedder (on GPUs when the
 cluster has them); the corpus idf is counted by an aggregation, put in the
 object store once and read by each verifying actor. Connected components are
