@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev,offline,web]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev,offline,web,ray,bench]'
 	touch $(STAMP)
 
 demo: $(STAMP)

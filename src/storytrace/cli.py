@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +22,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.tree import Tree
 
+from storytrace.batch import BatchJob, Engine, LocalEngine, run_batch
 from storytrace.config import FieldMap, Settings
 from storytrace.diff import diff_fingerprints, side_by_side
 from storytrace.errors import StorytraceError
@@ -568,6 +570,61 @@ def cluster_command(
                 fh.write(json.dumps({"id": member.article_id, "story": story.id}) + "\n")
     err.print(f"{len(articles)} documents in {len(stories)} stories written to {out_path}",
               highlight=False)
+
+
+class EngineName(StrEnum):
+    """Where ``storytrace batch`` runs."""
+
+    local = "local"
+    ray = "ray"
+
+
+@app.command("batch")
+def batch_command(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Files (JSON lines, Parquet, WARC, ...), folders or URLs; each input is "
+            "read as one unit of work.", show_default=False,
+        ),
+    ],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for articles.parquet, pairs.parquet, stats.json.")
+    ],
+    engine: Annotated[
+        EngineName, typer.Option("--engine", help="local: this process; ray: Ray Data.")
+    ] = EngineName.local,
+    no_embed: Annotated[
+        bool, typer.Option("--no-embed", help="No sentence vectors: words and facts only.")
+    ] = False,
+    model: ModelOption = DEFAULT_MODEL,
+    max_bytes: MaxBytesOption = None,
+    field: FieldOption = None,
+) -> None:
+    """Group a whole corpus into stories in one batch; write Parquet (no store)."""
+    settings = _settings(max_bytes, False, field)
+    job = BatchJob(settings=settings, embedder=None if no_embed else _embedder(model))
+    try:
+        if engine is EngineName.ray:
+            from storytrace.batch.ray_engine import RayEngine
+
+            runner: Engine = RayEngine(init={"include_dashboard": False})
+        else:
+            runner = LocalEngine()
+        stats = run_batch(inputs, out_dir, job, runner)
+    except StorytraceError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    for reason in stats["failure_reasons"]:
+        err.print(f"[red]failed:[/] {escape(reason)}", highlight=False)
+    err.print(
+        f"{stats['articles']} articles in {stats['stories']} stories "
+        f"({stats['stories_with_versions']} with more than one version), "
+        f"{stats['candidate_pairs']} pairs verified; written to {out_dir}",
+        highlight=False,
+    )
+    if stats["failures"]:
+        raise typer.Exit(1)
 
 
 @app.command("eval")

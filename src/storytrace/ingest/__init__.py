@@ -1,9 +1,9 @@
 """Readers: files, folders, URLs and stdin turned into :class:`RawDocument` records.
 
 ``iter_documents`` is the one way in. It reads text, HTML, JSON, JSON lines,
-CSV/TSV, WARC/ARC and RSS/Atom feeds (gzipped or not), fetches http(s) URLs
-safely, and yields a :class:`Failure` for every input or record that cannot
-be read, so one bad file never stops a batch. Body extraction is not done
+CSV/TSV, WARC/ARC and RSS/Atom feeds (gzipped or not) and Parquet, fetches
+http(s) URLs safely, and yields a :class:`Failure` for every input or record
+that cannot be read, so one bad file never stops a batch. Body extraction is not done
 here; see :mod:`storytrace.normalize`.
 """
 
@@ -33,7 +33,7 @@ def iter_documents(
             folders skipped), http(s) URLs, and ``"-"`` for stdin. A file's
             reader is chosen by its suffix (``.txt .md .html .json .jsonl
             .csv .tsv .warc .warc.gz .xml .rss .atom``, any of them
-            ``.gz``); an unknown suffix is sniffed.
+            ``.gz``; and ``.parquet``); an unknown suffix is sniffed.
         settings: size cap, fetch rules and JSON/CSV field names.
         pattern: a glob (``"*.html"``) choosing which files inside folders
             are read; files named directly are always read.

@@ -20,6 +20,7 @@ from storytrace.errors import InputError
 from storytrace.ingest.decode import decode_bytes
 from storytrace.ingest.feeds import iter_feed
 from storytrace.ingest.files import open_input, prefetch, read_capped, walk_files
+from storytrace.ingest.parquet import iter_parquet
 from storytrace.ingest.records import iter_csv, iter_json, iter_jsonl, looks_like_jsonl
 from storytrace.ingest.sniff import sniff_format
 from storytrace.ingest.warc import iter_warc
@@ -31,7 +32,7 @@ __all__ = ["STDIN", "format_of", "read_input"]
 STDIN = "-"
 STDIN_ORIGIN = "<stdin>"
 
-Reader = Literal["text", "html", "json", "jsonl", "csv", "tsv", "warc", "feed"]
+Reader = Literal["text", "html", "json", "jsonl", "csv", "tsv", "warc", "feed", "parquet"]
 Item = RawDocument | Failure
 
 _SUFFIXES: dict[str, Reader] = {
@@ -52,6 +53,7 @@ _SUFFIXES: dict[str, Reader] = {
     ".rss": "feed",
     ".atom": "feed",
     ".feed": "feed",
+    ".parquet": "parquet",
 }
 # Any "scheme://" is a URL, so "file:///etc/passwd" is refused as one rather
 # than looked for as a relative path.
@@ -120,6 +122,10 @@ def read_file(path: Path, settings: Settings) -> Iterator[Item]:
     """
     reader, gunzip = format_of(path.name)
     origin = str(path)
+    if reader == "parquet":
+        # Columnar and compressed as a whole: pyarrow reads it by row groups.
+        yield from iter_parquet(path, origin, settings)
+        return
     if reader in ("jsonl", "csv", "tsv", "warc"):
         # Streamed formats: the cap applies to each record, not the file.
         with open_input(path, settings, gunzip=gunzip, whole=False) as stream:
