@@ -23,5 +23,9 @@ test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
+# Benchmarks: prints the tables of BENCHMARKS.md (a few minutes; --help for sizes).
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache

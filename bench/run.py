@@ -263,7 +263,7 @@ def bench_minhash(n: int) -> dict[str, Any]:
     out["accuracy"] = _accuracy(gen, ours_sigs, ds_sigs, rs_sigs)
     out["table"] = table(
         f"MinHash, text to LSH bucket, 128 values, {BANDS} bands ({len(texts)} articles, one core)",
-        ["implementation", "articles / s", "time vs storytrace"], rows)
+        ["implementation", "articles / s", "speed relative to storytrace"], rows)
     acc_rows = [(name, err) for name, err in out["accuracy"].items()]
     out["accuracy_table"] = table(
         "Jaccard estimate: mean absolute error against exact 5-shingle Jaccard "
@@ -419,6 +419,37 @@ def _stored_id(store: SQLiteStore, g: GeneratedArticle) -> str | None:
     return found[0].id if found else None
 
 
+def plot_growth(store: dict[str, Any], path: Path) -> Path | None:
+    """Latency, disk and index memory per article against store size (log scale)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    sizes = sorted(int(k) for k in store if k.isdigit())
+    if len(sizes) < 2:
+        return None
+    rows = [store[str(n)] for n in sizes]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    left.plot(sizes, [r["p50_ms"] for r in rows], "o-", label="p50")
+    left.plot(sizes, [r["p99_ms"] for r in rows], "s--", label="p99")
+    left.set(xscale="log", xlabel="articles in the store", ylabel="ms per match",
+             title="Match latency (model excluded)")
+    left.legend()
+    right.plot(sizes, [r["disk_kb_per_article"] * 1024 for r in rows], "o-", label="disk")
+    right.plot(sizes, [r["index_bytes_per_article"] for r in rows], "s--",
+               label="vector index in memory")
+    right.set(xscale="log", yscale="log", xlabel="articles in the store",
+              ylabel="bytes per article", title="Space per article")
+    right.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 # -- 4. real news through the model ---------------------------------------------------
 
 
@@ -489,6 +520,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, default=str))
     print(f"\nwritten: {args.out}")
+    plot = plot_growth(results["store"], args.out.with_name("growth.png"))
+    if plot is not None:
+        print(f"written: {plot}")
     return 0
 
 
