@@ -40,6 +40,7 @@ from storytrace.fingerprint.minhash import minhash
 from storytrace.fingerprint.shingles import (
     jaccard,
     shingle_hashes_of,
+    shingle_words_of,
     shingles,
     token_hashes,
     tokens,
@@ -142,7 +143,7 @@ def bench_stages(n: int, model: bool) -> dict[str, Any]:
     lsh: dict[int, list[str]] = defaultdict(list)
 
     def minhash_insert(a: Article) -> None:
-        for key in band_keys(minhash(shingle_hashes_of(token_hashes(tokens(a.body)), 5)), BANDS):
+        for key in band_keys(minhash(shingle_words_of(token_hashes(tokens(a.body)), 5)), BANDS):
             lsh[key].append(a.id)
 
     add("MinHash + LSH insert", timed(minhash_insert, arts, repeat=2)[0], "tokens to buckets")
@@ -183,7 +184,9 @@ def _bench_model(arts: Sequence[Article], rows: list) -> dict[str, Any]:
     whole_s = (time.perf_counter() - start) / len(arts)
     per_article = len(sentences) / len(arts)
     threads = _torch_threads()
-    rows.append(("document vector (256 tokens)", doc_s * 1e6, 1 / doc_s, f"model, {threads} threads"))
+    rows.append(
+        ("document vector (256 tokens)", doc_s * 1e6, 1 / doc_s, f"model, {threads} threads")
+    )
     rows.append(("sentence vectors", sent_s * per_article * 1e6, 1 / (sent_s * per_article),
                  f"{1 / sent_s:.0f} sentences/s, {per_article:.0f} per article"))
     rows.append(("whole fingerprint with model", whole_s * 1e6, 1 / whole_s,
@@ -211,7 +214,7 @@ def bench_minhash(n: int) -> dict[str, Any]:
     rows, out = [], {}
 
     def ours(text: str, lsh: dict) -> np.ndarray:
-        sig = minhash(shingle_hashes_of(token_hashes(tokens(text)), 5))
+        sig = minhash(shingle_words_of(token_hashes(tokens(text)), 5))
         for key in band_keys(sig, BANDS):
             lsh[key].append(text)
         return sig
@@ -335,8 +338,9 @@ def fill_store(path: Path, n: int, workers: int) -> dict[str, float]:
             store.put_fingerprints(fps, BenchEmbedder.name)
             stories = [Story(id=f"s{a.id[:12]}", headline=a.title or "", original=a.id,
                              members=(StoryMember(a.id, "original", 1.0),)) for a in arts]
-            store.save_stories(stories, indexed=[
-                (a.id, document_terms(a), linking_terms(fp)) for a, fp in zip(arts, fps, strict=True)])
+            indexed = [(a.id, document_terms(a), linking_terms(fp))
+                       for a, fp in zip(arts, fps, strict=True)]
+            store.save_stories(stories, indexed=indexed)
             write_s += time.perf_counter() - t
         t = time.perf_counter()
         store.vector_index(BenchEmbedder.name)

@@ -27,7 +27,13 @@ from storytrace.fingerprint.minhash import (
     signature,
 )
 from storytrace.fingerprint.records import DateRef, Entity, Facts, Fingerprint, Quantity, Quote
-from storytrace.fingerprint.shingles import shingle_hashes_of, token_hashes, tokens
+from storytrace.fingerprint.shingles import (
+    shingle_hashes_of,
+    shingle_words_of,
+    token_hashes,
+    tokens,
+    top32,
+)
 from storytrace.model import Article
 
 __all__ = [
@@ -93,14 +99,14 @@ def fingerprint_many(
     out = []
     for i, art in enumerate(articles):
         words = token_hashes(tokens(art.body))
-        sh5 = shingle_hashes_of(words, SHINGLE_K)
+        sh5 = shingle_words_of(words, SHINGLE_K)
         out.append(
             Fingerprint(
                 article_id=art.id,
                 body_sha256=hashlib.sha256(art.body.encode("utf-8")).hexdigest(),
                 minhash=minhash(sh5),
                 shingles3=shingle_hashes_of(words, 3),
-                shingles5=sh5,
+                shingles5=top32(sh5),
                 facts=extract_facts(_document_text(art), art.published),
                 embedding=None if doc_vecs is None else doc_vecs[i],
                 sentence_embeddings=sent_vecs[i],

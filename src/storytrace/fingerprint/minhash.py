@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from storytrace.fingerprint.shingles import shingle_hashes, tokens
+from storytrace.fingerprint.shingles import shingle_words_of, token_hashes, tokens
 
 __all__ = [
     "EMPTY",
@@ -48,18 +48,7 @@ _PROBES = np.random.default_rng(_SEED).integers(
 )
 _SALT = np.uint64(0x2545F4914F6CDD1D)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
 _LOW32 = np.uint64(0xFFFFFFFF)
-
-
-def _mix(hashes: np.ndarray) -> np.ndarray:
-    """Spread 32-bit shingle hashes over 64 bits (splitmix64 finalizer)."""
-    with np.errstate(over="ignore"):
-        x = (hashes.astype(np.uint64) + _SALT) * _MIX1
-        x ^= x >> np.uint64(31)
-        x *= _MIX2
-        x ^= x >> np.uint64(29)
-    return x
 
 
 def _densify(sig: np.ndarray, filled: np.ndarray) -> None:
@@ -78,35 +67,35 @@ def _densify(sig: np.ndarray, filled: np.ndarray) -> None:
         sig[rest] = sig[sources[np.searchsorted(sources, rest) % len(sources)]]
 
 
-def minhash(hashes: np.ndarray) -> np.ndarray:
-    """The MinHash signature (uint32, :data:`NUM_PERM` values) of 32-bit shingle hashes.
+def minhash(words: np.ndarray) -> np.ndarray:
+    """The MinHash signature (uint32, :data:`NUM_PERM` values) of sorted shingle words.
 
-    An empty set gets all :data:`EMPTY`, which :func:`estimate_jaccard`
-    treats as "nothing to compare".
+    ``words`` are the sorted 64-bit shingle hashes of
+    :func:`~storytrace.fingerprint.shingles.shingle_words_of`: their top bits
+    pick the bin and the next 32 are the value, so, sorted, each bin's first
+    word is its minimum and no further hashing or sorting is needed. An
+    empty set gets all :data:`EMPTY`, which :func:`estimate_jaccard` treats as
+    "nothing to compare".
     """
     sig = np.full(NUM_PERM, EMPTY, dtype=np.uint32)
-    if hashes.size == 0:
+    if words.size == 0:
         return sig
-    mixed = _mix(hashes)
-    # The top bits pick the bin; the next 32 are the value. Sorting the
-    # 64-bit words orders them by bin, then by value, so each bin's first
-    # word is its minimum.
-    words = np.sort(mixed)
     bins = (words >> np.uint64(64 - _BIN_BITS)).astype(np.intp)
-    values = np.minimum((words >> np.uint64(32 - _BIN_BITS)) & _LOW32, _LOW32 - np.uint64(1))
-    first = np.ones(len(words), dtype=bool)
-    first[1:] = bins[1:] != bins[:-1]
-    sig[bins[first]] = values[first].astype(np.uint32)
-    filled = np.zeros(NUM_PERM, dtype=bool)
-    filled[bins[first]] = True
-    if not filled.all():
+    first = np.empty(len(words), dtype=bool)
+    first[0] = True
+    np.not_equal(bins[1:], bins[:-1], out=first[1:])
+    values = (words[first] >> np.uint64(32 - _BIN_BITS)) & _LOW32
+    sig[bins[first]] = np.minimum(values, _LOW32 - np.uint64(1)).astype(np.uint32)
+    if len(values) < NUM_PERM:
+        filled = np.zeros(NUM_PERM, dtype=bool)
+        filled[bins[first]] = True
         _densify(sig, filled)
     return sig
 
 
 def signature(text: str, k: int = SHINGLE_K) -> np.ndarray:
     """MinHash signature of the word ``k``-shingles of ``text``."""
-    return minhash(shingle_hashes(tokens(text), k))
+    return minhash(shingle_words_of(token_hashes(tokens(text)), k))
 
 
 def estimate_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:

@@ -12,15 +12,18 @@ from collections.abc import Iterable
 
 import numpy as np
 import xxhash
+from numpy.lib.stride_tricks import sliding_window_view
 
 __all__ = [
     "containment",
     "jaccard",
     "shingle_hashes",
     "shingle_hashes_of",
+    "shingle_words_of",
     "shingles",
     "token_hashes",
     "tokens",
+    "top32",
 ]
 
 # Word characters; underscores are turned into spaces first, which is the
@@ -59,7 +62,6 @@ _POSITION = np.array(
     dtype=np.uint64,
 )
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
 
 
 def token_hashes(words: list[str]) -> np.ndarray:
@@ -76,32 +78,49 @@ def token_hashes(words: list[str]) -> np.ndarray:
         return np.fromiter(map(cache.__getitem__, words), dtype=np.uint64, count=len(words))
 
 
-def shingle_hashes_of(hashes: np.ndarray, k: int) -> np.ndarray:
-    """Sorted unique 32-bit hashes of the ``k``-shingles of a text's token hashes.
+def shingle_words_of(hashes: np.ndarray, k: int) -> np.ndarray:
+    """Sorted 64-bit hashes of the ``k``-shingles of a text's token hashes (repeats kept).
 
-    Each shingle's hash folds its ``k`` token hashes with position-dependent
-    multipliers (vectorized over all windows at once) and is finalized by a
-    bit mixer; the top 32 bits are kept. 32 bits is enough for documents of
-    up to ~100k shingles: collisions are rare and only ever raise a
-    similarity a little. A text shorter than ``k`` tokens yields one shingle
-    (all of it), so very short texts still compare with something.
+    Each shingle's hash is the sum of its ``k`` token hashes times
+    position-dependent odd multipliers (so "a b c" and "c b a" differ),
+    computed for all windows at once over a strided view and finalized by
+    one xor-shift-multiply round. MinHash reads these words whole; the stored shingle sets keep
+    their top 32 bits (:func:`shingle_hashes_of`). A text shorter than ``k``
+    tokens yields one shingle (all of it), so very short texts still compare
+    with something.
     """
     if k > len(_POSITION):
         raise ValueError(f"shingles of more than {len(_POSITION)} tokens are not supported")
     if len(hashes) == 0:
-        return np.zeros(0, dtype=np.uint32)
+        return np.zeros(0, dtype=np.uint64)
     width = min(k, len(hashes))
-    windows = len(hashes) - width + 1
-    with np.errstate(over="ignore"):  # wrapping multiplication is the point
-        acc = np.zeros(windows, dtype=np.uint64)
-        for j in range(width):
-            acc = (acc ^ hashes[j : j + windows]) * _POSITION[j]
-        acc ^= acc >> np.uint64(30)
-        acc *= _MIX1
-        acc ^= acc >> np.uint64(27)
-        acc *= _MIX2
-        acc ^= acc >> np.uint64(31)
-    return np.unique((acc >> np.uint64(32)).astype(np.uint32))
+    windows = sliding_window_view(hashes, width)  # no copy: one row per shingle
+    with np.errstate(over="ignore"):  # wrapping arithmetic is the point
+        words = (windows * _POSITION[:width]).sum(axis=1, dtype=np.uint64)
+        words ^= words >> np.uint64(29)
+        words *= _MIX1
+    words.sort()
+    return words
+
+
+def top32(words: np.ndarray) -> np.ndarray:
+    """Sorted unique 32-bit hashes from sorted 64-bit shingle words (their top bits).
+
+    32 bits is enough for documents of up to ~100k shingles: collisions are
+    rare and only ever raise a similarity a little.
+    """
+    top = (words >> np.uint64(32)).astype(np.uint32)
+    if len(top) < 2:
+        return top
+    keep = np.empty(len(top), dtype=bool)
+    keep[0] = True
+    np.not_equal(top[1:], top[:-1], out=keep[1:])
+    return top[keep]
+
+
+def shingle_hashes_of(hashes: np.ndarray, k: int) -> np.ndarray:
+    """Sorted unique 32-bit hashes (uint32) of the ``k``-shingles of token hashes."""
+    return top32(shingle_words_of(hashes, k))
 
 
 def shingle_hashes(words: list[str], k: int) -> np.ndarray:
