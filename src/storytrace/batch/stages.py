@@ -281,6 +281,25 @@ def band_rows(rows: Iterable[Row], bucket_days: int = BUCKET_DAYS) -> list[Row]:
     return out
 
 
+def _buckets(
+    rows: Iterable[Row], columns: tuple[str, ...], cap: int
+) -> tuple[list[tuple[str, list[tuple[Any, ...]]]], int]:
+    """Rows grouped by ``key`` into sorted, distinct member tuples of ``columns``; in key order.
+
+    Buckets over ``cap`` members are left out and counted (the second value).
+    """
+    grouped: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
+    for row in rows:
+        grouped[row["key"]].add(tuple(row[c] for c in columns))
+    kept, capped = [], 0
+    for key in sorted(grouped):
+        if len(grouped[key]) > cap:
+            capped += 1
+        else:
+            kept.append((key, sorted(grouped[key])))
+    return kept, capped
+
+
 def star_edges(rows: Iterable[Row], cap: int = MAX_BUCKET) -> tuple[list[Row], int]:
     """Star edges of every bucket whose rows are all in ``rows``, and how many were over ``cap``.
 
@@ -292,16 +311,9 @@ def star_edges(rows: Iterable[Row], cap: int = MAX_BUCKET) -> tuple[list[Row], i
     Returns:
         ``{"a", "b"}`` rows (``a`` the earlier), and the count of capped buckets.
     """
-    buckets: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for row in rows:
-        buckets[row["key"]].append((row["rank"], row["id"]))
+    kept, capped = _buckets(rows, ("rank", "id"), cap)
     edges: list[Row] = []
-    capped = 0
-    for key in sorted(buckets):
-        members = sorted(set(buckets[key]))
-        if len(members) > cap:
-            capped += 1
-            continue
+    for _, members in kept:
         first = members[0][1]
         edges.extend({"a": first, "b": other} for _, other in members[1:])
     return edges, capped
@@ -384,16 +396,9 @@ def term_pairs(rows: Iterable[Row], cap: int = MAX_BUCKET) -> tuple[list[Row], i
     one or two date buckets of a term; the pair is emitted only in the later
     of their own buckets, so each shared term counts once.
     """
-    buckets: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
-    for row in rows:
-        buckets[row["key"]].append((row["rank"], row["id"], row["own"]))
+    kept, capped = _buckets(rows, ("rank", "id", "own"), cap)
     edges: list[Row] = []
-    capped = 0
-    for key in sorted(buckets):
-        members = sorted(set(buckets[key]))
-        if len(members) > cap:
-            capped += 1
-            continue
+    for key, members in kept:
         bucket = int(key.rsplit("|", 1)[1])
         for x, (_, a, own_a) in enumerate(members):
             for _, b, own_b in members[x + 1 :]:

@@ -75,8 +75,10 @@ class Store(Protocol):
         """Ids of stored articles with no fingerprint made with ``model``."""
         ...
 
-    def document_vectors(self, model: str) -> tuple[list[str], np.ndarray]:
-        """Ids and document vectors (rows) of every article fingerprinted with ``model``."""
+    def nearest_indexed(
+        self, model: str, vector: np.ndarray | None, k: int, floor: float
+    ) -> set[str]:
+        """Ids of the ``k`` articles in stories whose ``model`` vectors are nearest ``vector``."""
         ...
 
     def band_neighbours(self, keys: Sequence[int], max_bucket: int = 50) -> set[str]:

@@ -346,20 +346,6 @@ class SQLiteStore:
             )
         ]
 
-    def document_vectors(self, model: str) -> tuple[list[str], np.ndarray]:
-        """Every stored document vector made with ``model``: ids and a float32 matrix."""
-        ids: list[str] = []
-        rows: list[np.ndarray] = []
-        for article_id, blob in self._db.execute(
-            "SELECT article_id, embedding FROM fingerprints "
-            "WHERE model = ? AND embedding IS NOT NULL ORDER BY article_id",
-            (model,),
-        ):
-            ids.append(article_id)
-            rows.append(np.frombuffer(blob, dtype="<f4"))
-        matrix = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 0), np.float32)
-        return ids, matrix
-
     # -- the vector index -------------------------------------------------------
 
     def _vector_file(self, model: str) -> Path | None:
