@@ -275,11 +275,15 @@ def match_article(
     article: Article,
     store: SQLiteStore,
     embedder: Embedder | None,
+    *,
+    update: bool = True,
 ) -> list[Match]:
     """The stored versions of ``article``'s story, best first.
 
-    The store is brought up to date first (stored articles not yet in a
-    story are put into theirs). Candidates are found and verified as when
+    With ``update`` the store is brought up to date first (stored articles
+    not yet in a story are put into theirs); a reader that must not write
+    stories (the web API's GET) passes ``False`` and matches against the
+    articles already in stories. Candidates are found and verified as when
     an article joins its story (:func:`storytrace.assign.match_stored`).
     The article need not be stored.
 
@@ -287,7 +291,8 @@ def match_article(
         every verified candidate with ``same_story``, highest score first
         (``a`` is always ``article``).
     """
-    update_stories(store, embedder)
+    if update:
+        update_stories(store, embedder)
     model = embedder.name if embedder is not None else ""
     [fp] = fingerprints_for([article], embedder, store)
     return [m for m in match_stored(store, model, article, fp) if m.same_story]

@@ -248,7 +248,7 @@ def create_app(
         if len(found) != 1:
             raise HTTPException(404, f"{ref!r}: {len(found)} articles match")
         with model_lock:
-            matches = match_article(found[0], db, embedder)
+            matches = match_article(found[0], db, embedder, update=False)
         return [{"a": m.a, "b": m.b, "same_story": m.same_story, "relation": m.relation,
                  "score": m.score} for m in matches]
 
