@@ -19,7 +19,7 @@ a common word, not evidence that any two of them are one story.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -30,6 +30,7 @@ __all__ = [
     "candidate_pairs",
     "linking_terms",
     "lsh_pairs",
+    "nearest_rows",
     "neighbour_pairs",
     "rare_linking_terms",
     "rare_term_pairs",
@@ -73,30 +74,40 @@ def lsh_pairs(fingerprints: Sequence[Fingerprint], max_bucket: int = MAX_BUCKET)
     return _bucket_pairs(buckets, max_bucket)
 
 
+def nearest_rows(
+    matrix: np.ndarray, k: int = NEIGHBOURS, min_cosine: float = MIN_COSINE
+) -> Iterator[tuple[int, int]]:
+    """``(row, other)`` for each row's ``k`` nearest other rows of ``matrix`` above ``min_cosine``.
+
+    Exact search over a matrix product, 1,024 rows at a time so the block of
+    similarities stays small: at the sizes one batch holds in memory it is
+    faster than building an approximate index. Rows are unit vectors.
+    """
+    if len(matrix) < 2:
+        return
+    kk = min(k, len(matrix) - 1)
+    for start in range(0, len(matrix), 1024):
+        block = matrix[start : start + 1024] @ matrix.T
+        for offset, sims in enumerate(block):
+            me = start + offset
+            sims[me] = -1.0
+            for other in map(int, np.argpartition(-sims, kk - 1)[:kk]):
+                if sims[other] >= min_cosine:
+                    yield me, other
+
+
 def neighbour_pairs(
     fingerprints: Sequence[Fingerprint], k: int = NEIGHBOURS, min_cosine: float = MIN_COSINE
 ) -> set[Pair]:
-    """Each article paired with its ``k`` nearest document vectors above ``min_cosine``.
-
-    Exact search over a matrix product: at the sizes one scan holds in memory
-    it is faster than building an approximate index.
-    """
+    """Each article paired with its ``k`` nearest document vectors above ``min_cosine``."""
     rows = [i for i, fp in enumerate(fingerprints) if fp.embedding is not None]
     if len(rows) < 2:
         return set()
     vectors = np.stack([fingerprints[i].embedding for i in rows]).astype(np.float32)
     pairs: set[Pair] = set()
-    kk = min(k, len(rows) - 1)
-    for start in range(0, len(rows), 1024):
-        block = vectors[start : start + 1024] @ vectors.T
-        for offset, sims in enumerate(block):
-            me = start + offset
-            sims[me] = -1.0
-            top = np.argpartition(-sims, kk - 1)[:kk] if kk < len(sims) else np.arange(len(sims))
-            for other in top:
-                if sims[other] >= min_cosine:
-                    i, j = rows[me], rows[int(other)]
-                    pairs.add((i, j) if i < j else (j, i))
+    for me, other in nearest_rows(vectors, k, min_cosine):
+        i, j = rows[me], rows[other]
+        pairs.add((i, j) if i < j else (j, i))
     return pairs
 
 

@@ -44,7 +44,13 @@ from typing import Any
 import numpy as np
 
 from storytrace.assign import LINK_THRESHOLD, document_terms, smoothed_idf
-from storytrace.candidates import MAX_BUCKET, MIN_COSINE, NEIGHBOURS, rare_linking_terms
+from storytrace.candidates import (
+    MAX_BUCKET,
+    MIN_COSINE,
+    NEIGHBOURS,
+    nearest_rows,
+    rare_linking_terms,
+)
 from storytrace.cluster import average_linkage, connected_components
 from storytrace.config import Settings
 from storytrace.fingerprint import Embedder, Fingerprint, band_keys, fingerprint_many
@@ -337,10 +343,10 @@ def neighbour_edges(
 ) -> list[Row]:
     """Each article paired with its ``k`` nearest document vectors in each of its buckets.
 
-    Exact search within a bucket (a block of rows times the bucket's
-    matrix), as :func:`storytrace.candidates.neighbour_pairs` does over a
-    whole scan. Rows of a bucket are taken in rank order, so the answer does
-    not depend on how an engine batched them.
+    Exact search within a bucket (:func:`storytrace.candidates.nearest_rows`,
+    as :func:`storytrace.candidates.neighbour_pairs` does over a whole scan).
+    Rows of a bucket are taken in rank order, so the answer does not depend
+    on how an engine batched them.
     """
     by_bucket: dict[int, list[tuple[str, str, bytes]]] = defaultdict(list)
     for row in rows:
@@ -353,17 +359,9 @@ def neighbour_edges(
         ranks = [m[0] for m in members]
         ids = [m[1] for m in members]
         matrix = np.stack([np.frombuffer(m[2], dtype="<f4") for m in members]).astype(np.float32)
-        kk = min(k, len(ids) - 1)
-        for start in range(0, len(ids), 1024):
-            block = matrix[start : start + 1024] @ matrix.T
-            for offset, sims in enumerate(block):
-                me = start + offset
-                sims[me] = -1.0
-                top = np.argpartition(-sims, kk - 1)[:kk]
-                for other in map(int, top):
-                    if sims[other] >= min_cosine:
-                        x, y = (me, other) if ranks[me] < ranks[other] else (other, me)
-                        edges.add((ids[x], ids[y]))
+        for me, other in nearest_rows(matrix, k, min_cosine):
+            x, y = (me, other) if ranks[me] < ranks[other] else (other, me)
+            edges.add((ids[x], ids[y]))
     return [{"a": a, "b": b} for a, b in sorted(edges)]
 
 
