@@ -303,7 +303,8 @@ def _accuracy(gen: list[GeneratedArticle], ours: list, ds: list, rs: list) -> di
 
 def _fingerprint_chunk(chunk: list[GeneratedArticle]) -> tuple[list[Article], list[Fingerprint]]:
     arts = [normalize(raw(g)) for g in chunk]
-    return arts, fingerprint_many(arts, BenchEmbedder())
+    # As the store path indexes them: document vectors now, sentence vectors on demand.
+    return arts, fingerprint_many(arts, BenchEmbedder(), sentence_vectors=False)
 
 
 def fill_store(path: Path, n: int, workers: int) -> dict[str, float]:
@@ -395,10 +396,10 @@ def _measure_store(path: Path, n: int, queries: int) -> dict[str, Any]:
         query = normalize(RawDocument(origin="q", content=g.text, title=g.title,
                                       url=g.url.replace("https://", "https://query."),
                                       published=g.published.isoformat()))
-        [fp] = fingerprint_many([query], embedder)
+        [fp] = fingerprint_many([query], embedder, sentence_vectors=False)
         timings: dict[str, float] = {}
         t = time.perf_counter()
-        matches = match_stored(store, embedder.name, query, fp, timings=timings)
+        matches = match_stored(store, embedder, query, fp, timings=timings)
         latencies.append(time.perf_counter() - t)
         for k, v in timings.items():
             parts[k].append(v)

@@ -18,6 +18,11 @@ For one new article:
    the article's mean score against (a sample of) the story's members is
    >= 0.5. When it qualifies for two stories and those two stories are, on
    average, one story with each other, they merge; the store records why.
+   Sentence vectors, four times the cost of the document vector, are made
+   here and not at indexing: only for the articles of pairs that could be
+   one story whatever their sentences say (:func:`~storytrace.verify.score_ceiling`
+   >= 0.5) and for the versions of the stories they link with; they are
+   stored as they are made. The decisions are those of making them all.
 4. **Provenance** is recomputed for every story that changed, and the
    article's terms are indexed, all in one transaction.
 """
@@ -31,12 +36,12 @@ from time import perf_counter
 
 from storytrace.candidates import MAX_BUCKET, MIN_COSINE, NEIGHBOURS, linking_terms
 from storytrace.cluster import LINK_SAMPLE, average_linkage
-from storytrace.fingerprint import Fingerprint, band_keys
+from storytrace.fingerprint import Embedder, Fingerprint, band_keys, with_sentence_vectors
 from storytrace.fingerprint.shingles import tokens
 from storytrace.model import Article, Derivation, Story
 from storytrace.provenance import build_story, derivations
 from storytrace.store import SQLiteStore
-from storytrace.verify import Match, compare_fingerprints, content_terms
+from storytrace.verify import Match, compare_fingerprints, content_terms, score_ceiling
 
 __all__ = ["AssignReport", "StoryAssigner", "document_terms", "stored_idf"]
 
@@ -86,7 +91,7 @@ def stored_candidates(
 
 def match_stored(
     store: SQLiteStore,
-    model: str,
+    embedder: Embedder | None,
     article: Article,
     fp: Fingerprint,
     *,
@@ -95,13 +100,18 @@ def match_stored(
     """Verify ``article`` against its candidates among the articles in stories; writes nothing.
 
     The same candidates and corpus statistics as :meth:`StoryAssigner.assign`
-    (the article need not be stored). ``timings``, when given, receives the
-    seconds spent finding candidates, loading them and verifying them.
+    (the article need not be stored). Sentence vectors missing on either
+    side are made, in memory, only for pairs that could be one story; the
+    other pairs keep the match made without them (``evidence.sentences_compared``
+    false, their score a lower bound under 0.5). ``timings``, when given,
+    receives the seconds spent finding candidates, loading them and
+    verifying them.
 
     Returns:
         every verified candidate, highest score first (``a`` is ``article``).
     """
     start = perf_counter()
+    model = embedder.name if embedder is not None else ""
     terms = document_terms(article)
     links = linking_terms(fp)
     names = {t[2:] for t in links if t[0] == "e"}
@@ -115,6 +125,12 @@ def match_stored(
     idf = stored_idf(store, terms.union(*map(document_terms, others)))
     loaded_at = perf_counter()
     matches = [compare_fingerprints(article, o, fp, fps[o.id], idf=idf) for o in others]
+    redo = [i for i, m in enumerate(matches) if _could_change(m, fp, fps[m.b])]
+    if embedder is not None and redo:
+        query, *completed = with_sentence_vectors([fp, *(fps[others[i].id] for i in redo)],
+                                                  embedder)
+        for i, other_fp in zip(redo, completed, strict=True):
+            matches[i] = compare_fingerprints(article, others[i], query, other_fp, idf=idf)
     if timings is not None:
         timings["candidates"] = found_at - start
         timings["load"] = loaded_at - found_at
@@ -122,29 +138,38 @@ def match_stored(
     return sorted(matches, key=lambda m: (-m.score, m.b))
 
 
+def _could_change(match: Match, fa: Fingerprint, fb: Fingerprint) -> bool:
+    """Whether sentence vectors still to be made could make ``match``'s pair one story."""
+    lacking = fa.lacks_sentence_vectors or fb.lacks_sentence_vectors
+    return lacking and score_ceiling(match) >= LINK_THRESHOLD
+
+
 class _Cache:
     """Articles, fingerprints and term counts read from the store, kept across assignments.
 
-    Bounded: emptied when it grows past ``limit`` articles, so a long stream
-    holds at most that many in memory.
+    Bounded: when it would grow past ``limit`` articles, all but the ones
+    asked for are dropped, so a long stream holds at most that many in
+    memory.
     """
 
-    def __init__(self, store: SQLiteStore, model: str, limit: int = 20_000) -> None:
-        self.store, self.model, self.limit = store, model, limit
+    def __init__(self, store: SQLiteStore, embedder: Embedder | None, limit: int = 20_000) -> None:
+        self.store, self.embedder, self.limit = store, embedder, limit
+        self.model = embedder.name if embedder is not None else ""
         self.articles: dict[str, Article] = {}
         self.fps: dict[str, Fingerprint] = {}
         self.content: dict[str, dict[str, int]] = {}
         self.doc_terms: dict[str, set[str]] = {}
 
     def load(self, ids: Iterable[str]) -> None:
-        missing = [x for x in dict.fromkeys(ids) if x not in self.articles]
+        wanted = list(dict.fromkeys(ids))
+        missing = [x for x in wanted if x not in self.articles]
         if not missing:
             return
         if len(self.articles) + len(missing) > self.limit:
-            self.articles.clear()
-            self.fps.clear()
-            self.content.clear()
-            self.doc_terms.clear()
+            keep = set(wanted)
+            for table in (self.articles, self.fps, self.content, self.doc_terms):
+                for x in [x for x in table if x not in keep]:
+                    del table[x]
         fps = self.store.get_fingerprints(missing, self.model)
         for x in missing:
             art = self.store.get(x)
@@ -154,6 +179,17 @@ class _Cache:
 
     def put(self, article: Article, fp: Fingerprint) -> None:
         self.articles[article.id], self.fps[article.id] = article, fp
+
+    def with_sentences(self, ids: Sequence[str]) -> None:
+        """Make and store the sentence vectors the articles ``ids`` lack (one batch)."""
+        self.load(ids)
+        lacking = [self.fps[x] for x in dict.fromkeys(ids) if self.fps[x].lacks_sentence_vectors]
+        if self.embedder is None or not lacking:
+            return
+        self.store.put_sentence_vectors(with_sentence_vectors(lacking, self.embedder), self.model)
+        # Read back, rounded as stored (float16), so that a restart, which
+        # reads them from the store, scores every pair exactly as now.
+        self.fps.update(self.store.get_fingerprints([fp.article_id for fp in lacking], self.model))
 
     def terms(self, x: str) -> dict[str, int]:
         if x not in self.content:
@@ -181,13 +217,16 @@ class StoryAssigner:
 
     Args:
         store: the store holding the articles, their fingerprints, and the stories.
-        model: the name of the embedder the fingerprints were made with.
+        embedder: the embedder the fingerprints were made with (``None``:
+            fingerprints without vectors); it makes the sentence vectors
+            that verification needs and indexing left out.
     """
 
-    def __init__(self, store: SQLiteStore, model: str) -> None:
+    def __init__(self, store: SQLiteStore, embedder: Embedder | None) -> None:
         self.store = store
-        self.model = model
-        self._cache = _Cache(store, model)
+        self.embedder = embedder
+        self.model = embedder.name if embedder is not None else ""
+        self._cache = _Cache(store, embedder)
 
     # -- the stream -----------------------------------------------------------
 
@@ -229,7 +268,7 @@ class StoryAssigner:
         # Corpus statistics as a batch run over the same articles would see
         # them: the indexed ones plus this one.
         pairs = _PairScorer(self._cache, n_docs=n + 1, new_id=article_id)
-        matches = [pairs.match(c) for c in sorted(candidates)]
+        matches = [pairs.match(c) for c in pairs.plausible(sorted(candidates))]
         hit = {story_of[m.b] for m in matches if m.same_story}
         linkage = {sid: pairs.linkage(store.get_story(sid)) for sid in sorted(hit)}
         joinable = sorted(
@@ -295,10 +334,11 @@ class StoryAssigner:
             store.save_stories([], removed=[story_id], events=[
                 (story_id, "emptied", article_id, None, "its last version was deleted")])
             return []
-        self._cache = _Cache(store, self.model)
+        self._cache = _Cache(store, self.embedder)
         scorer = _PairScorer(self._cache, n_docs=store.doc_freqs(())[0])
         groups = [remaining]
         if len(remaining) <= 4 * LINK_SAMPLE:  # bigger stories are not re-split (cost)
+            scorer.load(remaining, sentences=True)
             matches = [
                 scorer.pair(x, y) for i, x in enumerate(remaining) for y in remaining[i + 1 :]
             ]
@@ -317,7 +357,7 @@ class StoryAssigner:
         """Who copied, cut or rewrote whom inside one story (see :func:`derivations`)."""
         ids = [m.article_id for m in story.members]
         scorer = _PairScorer(self._cache, n_docs=self.store.doc_freqs(())[0])
-        scorer.load(ids)
+        scorer.load(ids, sentences=True)
         return derivations([scorer.article(x) for x in ids], lambda a, b: scorer.pair(a.id, b.id))
 
 
@@ -355,12 +395,14 @@ class _PairScorer:
     def article(self, x: str) -> Article:
         return self.loaded.articles[x]
 
-    def load(self, ids: Sequence[str]) -> None:
-        """Load articles and the idf of their words."""
+    def load(self, ids: Sequence[str], *, sentences: bool = False) -> None:
+        """Load articles and the idf of their words (and their sentence vectors, if asked)."""
+        self.loaded.load(ids)
+        if sentences:
+            self.loaded.with_sentences(ids)
         fresh = [x for x in ids if x not in self._seen]
         if not fresh:
             return
-        self.loaded.load(fresh)
         self._seen.update(fresh)
         idf = self.idf
         words = {w for x in fresh for w in self.loaded.document_terms(x) if w not in idf}
@@ -371,21 +413,48 @@ class _PairScorer:
         for t in words:
             self.idf[t] = smoothed_idf(self.n_docs, df.get(t, 0) + (t in new_terms))
 
+    def _compare(self, x: str, y: str) -> Match:
+        c = self.loaded
+        return compare_fingerprints(
+            c.articles[x], c.articles[y], c.fps[x], c.fps[y],
+            idf=self.idf, terms_a=c.terms(x), terms_b=c.terms(y),
+        )
+
     def pair(self, x: str, y: str) -> Match:
-        """The match of ``x`` with ``y`` (in that order), verified once."""
+        """The match of ``x`` with ``y`` (in that order), verified once, sentence vectors made."""
         if (x, y) not in self.matches:
-            self.load([x, y])
-            c = self.loaded
-            self.matches[(x, y)] = compare_fingerprints(
-                c.articles[x], c.articles[y], c.fps[x], c.fps[y],
-                idf=self.idf, terms_a=c.terms(x), terms_b=c.terms(y),
-            )
+            self.load([x, y], sentences=True)
+            self.matches[(x, y)] = self._compare(x, y)
         return self.matches[(x, y)]
 
     def match(self, other: str) -> Match:
         """The new article against one stored article."""
         assert self.new_id is not None
         return self.pair(self.new_id, other)
+
+    def plausible(self, others: Sequence[str]) -> list[str]:
+        """Those of ``others`` that could be one story with the new article.
+
+        Each pair is verified first with the sentence vectors at hand; the
+        ones that could reach the link line once sentence vectors are made
+        (:func:`score_ceiling`) get them, all in one batch.
+        """
+        assert self.new_id is not None
+        new = self.new_id
+        self.load([new, *others])
+        fps = self.loaded.fps
+        out = []
+        for other in others:
+            rough = self._compare(new, other)
+            if _could_change(rough, fps[new], fps[other]):
+                out.append(other)
+            else:  # nothing left to make: this is the match
+                self.matches[(new, other)] = rough
+                if rough.score >= LINK_THRESHOLD:
+                    out.append(other)
+        if out:
+            self.load([new, *out], sentences=True)
+        return out
 
     def score_ids(self, x: str, y: str) -> float:
         key = (x, y) if (x, y) in self.matches or (y, x) not in self.matches else (y, x)
@@ -396,10 +465,12 @@ class _PairScorer:
         if story is None or self.new_id is None:
             return 0.0
         sample = [m.article_id for m in story.members][:LINK_SAMPLE]
+        self.load([self.new_id, *sample], sentences=True)
         return sum(self.match(x).score for x in sample) / len(sample)
 
     def group_linkage(self, a: Sequence[str], b: Sequence[str]) -> float:
         """Mean score between (samples of) two groups."""
+        self.load([*a[:LINK_SAMPLE], *b[:LINK_SAMPLE]], sentences=True)
         scores = [self.score_ids(x, y) for x in a[:LINK_SAMPLE] for y in b[:LINK_SAMPLE]]
         return sum(scores) / len(scores) if scores else 0.0
 
@@ -407,7 +478,7 @@ class _PairScorer:
         self, story_id: str, members: Sequence[str], previous: Story | None = None
     ) -> Story:
         """The story record of ``members``: likely original, relations to it, headline."""
-        self.load(members)
+        self.load(members, sentences=len(members) > 1)  # a lone version is compared with none
         story = build_story([self.article(x) for x in members],
                             lambda x, y: self.pair(x.id, y.id), previous=previous)
         return Story(id=story_id, headline=story.headline, original=story.original,

@@ -17,7 +17,12 @@ from storytrace.assign import AssignReport, StoryAssigner, match_stored
 from storytrace.config import Settings
 from storytrace.diff import diff_fingerprints
 from storytrace.errors import InputError
-from storytrace.fingerprint import Embedder, Fingerprint, fingerprint_many
+from storytrace.fingerprint import (
+    Embedder,
+    Fingerprint,
+    fingerprint_many,
+    with_sentence_vectors,
+)
 from storytrace.ingest import iter_documents
 from storytrace.model import Article, Derivation, Diff, Failure, RawDocument, Story
 from storytrace.normalize import SiteBoilerplate, normalize_batch, page_lines
@@ -177,21 +182,35 @@ class ScanResult:
 
 
 def fingerprints_for(
-    articles: Sequence[Article], embedder: Embedder | None, store: SQLiteStore | None = None
+    articles: Sequence[Article],
+    embedder: Embedder | None,
+    store: SQLiteStore | None = None,
+    *,
+    sentence_vectors: bool = True,
 ) -> list[Fingerprint]:
     """Fingerprints of ``articles``: from the store where cached, computed (and cached) otherwise.
 
     Fingerprints are cached per embedder name, so switching models never
     compares vectors of two models. Without a store nothing is cached.
+    With ``sentence_vectors`` every fingerprint returned has its sentence
+    vectors (those cached without them get them now); without, new
+    fingerprints get only the document vector, and the assigner makes the
+    sentence vectors of the pairs that need them.
     """
     model = embedder.name if embedder is not None else ""
     cached = store.get_fingerprints([a.id for a in articles], model) if store else {}
     missing = [a for a in articles if a.id not in cached]
     for start in range(0, len(missing), BATCH_SIZE):
         batch = missing[start : start + BATCH_SIZE]
-        made = fingerprint_many(batch, embedder)
+        made = fingerprint_many(batch, embedder, sentence_vectors=sentence_vectors)
         if store is not None:
             store.put_fingerprints(made, model)
+        cached.update((fp.article_id, fp) for fp in made)
+    lacking = [cached[a.id] for a in articles if cached[a.id].lacks_sentence_vectors]
+    if sentence_vectors and embedder is not None and lacking:
+        made = with_sentence_vectors(lacking, embedder)
+        if store is not None:
+            store.put_sentence_vectors(made, model)
         cached.update((fp.article_id, fp) for fp in made)
     return [cached[a.id] for a in articles]
 
@@ -219,7 +238,7 @@ def find_stories(
     Returns:
         the stories, most versions first.
     """
-    fingerprints = fingerprints_for(articles, embedder, cache)
+    fingerprints = fingerprints_for(articles, embedder, cache, sentence_vectors=False)
     with SQLiteStore(":memory:") as memory:
         memory.add_articles(articles)
         memory.put_fingerprints(fingerprints, embedder.name if embedder is not None else "")
@@ -240,7 +259,7 @@ def update_stories(
     persist in the store, so a later call continues where this one ended.
     """
     index_store(store, embedder)
-    assigner = StoryAssigner(store, embedder.name if embedder is not None else "")
+    assigner = StoryAssigner(store, embedder)
     report = assigner.assign_all(on_progress)
     store.save_indexes()
     return report
@@ -254,7 +273,7 @@ def recluster(store: SQLiteStore, embedder: Embedder | None) -> AssignReport:
 
 def remove_article(store: SQLiteStore, article_id: str, embedder: Embedder | None) -> list[Story]:
     """Delete an article and update its story (see :meth:`StoryAssigner.remove`)."""
-    return StoryAssigner(store, embedder.name if embedder is not None else "").remove(article_id)
+    return StoryAssigner(store, embedder).remove(article_id)
 
 
 def index_store(store: SQLiteStore, embedder: Embedder | None) -> int:
@@ -267,7 +286,7 @@ def index_store(store: SQLiteStore, embedder: Embedder | None) -> int:
     missing = store.unfingerprinted(model)
     for start in range(0, len(missing), BATCH_SIZE):
         batch = [a for a in (store.get(x) for x in missing[start : start + BATCH_SIZE]) if a]
-        fingerprints_for(batch, embedder, store)
+        fingerprints_for(batch, embedder, store, sentence_vectors=False)
     return len(missing)
 
 
@@ -293,9 +312,8 @@ def match_article(
     """
     if update:
         update_stories(store, embedder)
-    model = embedder.name if embedder is not None else ""
-    [fp] = fingerprints_for([article], embedder, store)
-    return [m for m in match_stored(store, model, article, fp) if m.same_story]
+    [fp] = fingerprints_for([article], embedder, store, sentence_vectors=False)
+    return [m for m in match_stored(store, embedder, article, fp) if m.same_story]
 
 
 def scan(
@@ -341,7 +359,7 @@ def story_view(store: SQLiteStore, story_id: str, embedder: Embedder | None) -> 
     # Only this story's versions need fingerprints. Indexing the whole store
     # here made a page view wait for every article an ingest had just added.
     fingerprints_for(list(articles.values()), embedder, store)
-    assigner = StoryAssigner(store, embedder.name if embedder is not None else "")
+    assigner = StoryAssigner(store, embedder)
     model = embedder.name if embedder is not None else ""
     fps = store.get_fingerprints(list(articles), model)
     original = story.original

@@ -47,6 +47,7 @@ __all__ = [
     "content_terms",
     "default_embedder",
     "entity_terms",
+    "score_ceiling",
 ]
 
 Relation = Literal[
@@ -275,6 +276,9 @@ class Evidence:
     ``a`` lies in ``b``. ``alignment_coverage`` is the share of the shorter
     text's sentences with a counterpart at cosine >= 0.6; ``alignment_order``
     the share of aligned sentence pairs that keep their relative order.
+    ``sentences_compared`` is false when either side had no sentence vectors
+    (no embedder, or not made yet): the alignment measures are then 0 and
+    the score a lower bound (see :func:`score_ceiling`).
     """
 
     identical: bool
@@ -297,6 +301,7 @@ class Evidence:
     shared_quotes: tuple[str, ...]
     time_gap_days: float | None
     features: Mapping[str, float]
+    sentences_compared: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -603,6 +608,27 @@ def score_features(features: Mapping[str, float], gap_days: float | None = None)
     return _sigmoid(z)
 
 
+# The features read from sentence vectors; each lies in [0, 1] and weighs
+# positively, so setting them to 1 bounds the score from above.
+SENTENCE_FEATURES = ("lead_cosine", "align_soft")
+
+
+def score_ceiling(match: Match) -> float:
+    """The highest score ``match``'s pair could reach whatever its sentence vectors say.
+
+    For a match made without sentence vectors (``evidence.sentences_compared``
+    false) it tells whether making them could matter: a pair whose ceiling
+    is under 0.5 is not one story, and which relation it has (``related`` or
+    ``unrelated``) does not depend on its sentences. For a match made with
+    them it is the score.
+    """
+    ev = match.evidence
+    if ev.sentences_compared:
+        return match.score
+    features = {**ev.features, **dict.fromkeys(SENTENCE_FEATURES, 1.0)}
+    return max(match.score, score_features(features, ev.time_gap_days))
+
+
 def _relation(ev: Evidence, same: bool, la: int, lb: int) -> Relation:
     """Name the relation from the evidence (copies first, then rewrites, then events)."""
     if ev.identical or ev.jaccard5 >= 0.9:
@@ -699,6 +725,8 @@ def compare_fingerprints(
         shared_quotes=_shared_quotes(fa.facts, fb.facts),
         time_gap_days=gap,
         features=features,
+        sentences_compared=fa.sentence_embeddings is not None
+        and fb.sentence_embeddings is not None,
     )
     score = 1.0 if identical else score_features(features, gap)
     # Copies are one story whatever the model says (a copy can be short or bare).

@@ -7,6 +7,7 @@ and near-copies), embeddings of the document and of its sentences
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Sequence
 
@@ -54,6 +55,7 @@ __all__ = [
     "fingerprint",
     "fingerprint_many",
     "signature",
+    "with_sentence_vectors",
 ]
 
 # Sentences shorter than this many words ("Read more.", "Photo: AP") carry
@@ -78,24 +80,26 @@ def _document_text(article: Article) -> str:
 
 
 def fingerprint_many(
-    articles: Sequence[Article], embedder: Embedder | None = None
+    articles: Sequence[Article],
+    embedder: Embedder | None = None,
+    *,
+    sentence_vectors: bool = True,
 ) -> list[Fingerprint]:
     """Fingerprints of many articles, embedding all documents and all sentences in two batches.
 
     Without an ``embedder`` the fingerprints carry no vectors (lexical and
-    fact evidence only).
+    fact evidence only). With ``sentence_vectors=False`` only the document
+    vectors are made: sentence vectors cost about four times as much and
+    only pairs that reach verification with a chance of being one story
+    need them (:func:`with_sentence_vectors` adds them then).
     """
     doc_vecs: np.ndarray | None = None
     sent_vecs: list[np.ndarray | None] = [None] * len(articles)
     sentences = [embeddable_sentences(a) for a in articles]
     if embedder is not None and articles:
         doc_vecs = embedder.encode([_document_text(a) for a in articles])
-        flat = [s for group in sentences for s in group]
-        encoded = embedder.encode(flat) if flat else np.zeros((0, embedder.dim), np.float32)
-        start = 0
-        for i, group in enumerate(sentences):
-            sent_vecs[i] = encoded[start : start + len(group)]
-            start += len(group)
+        if sentence_vectors:
+            sent_vecs = _encode_groups(sentences, embedder)
     out = []
     for i, art in enumerate(articles):
         words = token_hashes(tokens(art.body))
@@ -119,3 +123,34 @@ def fingerprint_many(
 def fingerprint(article: Article, embedder: Embedder | None = None) -> Fingerprint:
     """The fingerprint of one article (see :func:`fingerprint_many`)."""
     return fingerprint_many([article], embedder)[0]
+
+
+def _encode_groups(groups: Sequence[Sequence[str]], embedder: Embedder) -> list[np.ndarray | None]:
+    """One matrix of sentence vectors per group, all encoded in one batch."""
+    flat = [s for group in groups for s in group]
+    encoded = embedder.encode(flat) if flat else np.zeros((0, embedder.dim), np.float32)
+    out: list[np.ndarray | None] = []
+    start = 0
+    for group in groups:
+        out.append(encoded[start : start + len(group)])
+        start += len(group)
+    return out
+
+
+def with_sentence_vectors(
+    fingerprints: Sequence[Fingerprint], embedder: Embedder
+) -> list[Fingerprint]:
+    """The fingerprints, each with its sentence vectors (those missing made in one batch).
+
+    Only fingerprints that have a document vector and lack sentence vectors
+    (:attr:`Fingerprint.lacks_sentence_vectors`) are encoded; the rest are
+    returned as they are.
+    """
+    todo = [i for i, fp in enumerate(fingerprints) if fp.lacks_sentence_vectors]
+    out = list(fingerprints)
+    if not todo:
+        return out
+    made = _encode_groups([fingerprints[i].sentences for i in todo], embedder)
+    for i, vectors in zip(todo, made, strict=True):
+        out[i] = dataclasses.replace(fingerprints[i], sentence_embeddings=vectors)
+    return out

@@ -112,7 +112,9 @@ class Fingerprint:
         shingles3, shingles5: sorted unique 32-bit hashes of the word 3- and
             5-shingles (exact Jaccard and containment).
         embedding: the document vector (float32, unit length), or ``None``.
-        sentence_embeddings: one unit row per entry of ``sentences``.
+        sentence_embeddings: one unit row per entry of ``sentences``;
+            ``None`` when no embedder was given or when they are not made
+            yet (see :attr:`lacks_sentence_vectors`).
         sentences: the sentences that were embedded (short fragments dropped).
         facts: see :class:`Facts`.
     """
@@ -126,3 +128,8 @@ class Fingerprint:
     embedding: np.ndarray | None = None
     sentence_embeddings: np.ndarray | None = None
     sentences: tuple[str, ...] = field(default=())
+
+    @property
+    def lacks_sentence_vectors(self) -> bool:
+        """Made with an embedder, but its sentence vectors are not made yet."""
+        return self.embedding is not None and self.sentence_embeddings is None

@@ -67,6 +67,10 @@ class Store(Protocol):
         """Store fingerprints made with embedder ``model`` and index their LSH bands."""
         ...
 
+    def put_sentence_vectors(self, fingerprints: Sequence[Fingerprint], model: str) -> None:
+        """Add sentence vectors made after the fingerprints were stored."""
+        ...
+
     def get_fingerprints(self, ids: Sequence[str], model: str) -> dict[str, Fingerprint]:
         """The stored fingerprints of ``ids`` made with ``model``."""
         ...

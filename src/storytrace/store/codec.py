@@ -14,7 +14,7 @@ import numpy as np
 
 from storytrace.fingerprint import DateRef, Entity, Facts, Fingerprint, Quantity, Quote
 
-__all__ = ["FINGERPRINT_COLUMNS", "fingerprint_row", "row_fingerprint"]
+__all__ = ["FINGERPRINT_COLUMNS", "fingerprint_row", "row_fingerprint", "sentence_vectors_blob"]
 
 FINGERPRINT_COLUMNS = (
     "article_id, model, body_sha256, minhash, shingles3, shingles5, embedding, "
@@ -44,9 +44,14 @@ def _json_facts(text: str) -> Facts:
     )
 
 
+def sentence_vectors_blob(fp: Fingerprint) -> bytes | None:
+    """The sentence vectors as float16 bytes (``None``: not made)."""
+    vectors = fp.sentence_embeddings
+    return None if vectors is None else np.asarray(vectors, dtype="<f2").tobytes()
+
+
 def fingerprint_row(fp: Fingerprint, model: str) -> tuple[object, ...]:
     """The values of :data:`FINGERPRINT_COLUMNS` for one fingerprint."""
-    sentences = fp.sentence_embeddings
     return (
         fp.article_id,
         model,
@@ -55,7 +60,7 @@ def fingerprint_row(fp: Fingerprint, model: str) -> tuple[object, ...]:
         np.ascontiguousarray(fp.shingles3, dtype="<u4").tobytes(),
         np.ascontiguousarray(fp.shingles5, dtype="<u4").tobytes(),
         None if fp.embedding is None else np.asarray(fp.embedding, dtype="<f4").tobytes(),
-        None if sentences is None else np.asarray(sentences, dtype="<f2").tobytes(),
+        sentence_vectors_blob(fp),
         json.dumps(list(fp.sentences), ensure_ascii=False),
         _facts_json(fp.facts),
     )

@@ -21,7 +21,12 @@ from storytrace.errors import StoreError
 from storytrace.fingerprint import Fingerprint, band_keys
 from storytrace.model import Article, Story, StoryMember
 from storytrace.store.base import AddResult
-from storytrace.store.codec import FINGERPRINT_COLUMNS, fingerprint_row, row_fingerprint
+from storytrace.store.codec import (
+    FINGERPRINT_COLUMNS,
+    fingerprint_row,
+    row_fingerprint,
+    sentence_vectors_blob,
+)
 from storytrace.store.vectors import UsearchIndex, VectorIndex
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SQLiteStore", "open_store"]
@@ -321,6 +326,23 @@ class SQLiteStore:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    def put_sentence_vectors(self, fingerprints: Sequence[Fingerprint], model: str) -> None:
+        """Store the sentence vectors of fingerprints already stored (made later, on demand).
+
+        Only the sentence vectors column changes; fingerprints that are not
+        stored for ``model``, or that carry no sentence vectors, are skipped.
+        """
+        rows = [(blob, fp.article_id, model) for fp in fingerprints
+                if (blob := sentence_vectors_blob(fp)) is not None]
+        if not rows:
+            return
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE fingerprints SET sentence_embeddings = ? "
+                "WHERE article_id = ? AND model = ?",
+                rows,
+            )
 
     def get_fingerprints(self, ids: Sequence[str], model: str) -> dict[str, Fingerprint]:
         """The stored fingerprints of ``ids`` made with ``model`` (others are absent)."""
