@@ -104,8 +104,8 @@ def match_stored(
     side are made, in memory, only for pairs that could be one story; the
     other pairs keep the match made without them (``evidence.sentences_compared``
     false, their score a lower bound under 0.5). ``timings``, when given,
-    receives the seconds spent finding candidates, loading them and
-    verifying them.
+    receives the seconds spent finding candidates, loading them, making
+    sentence vectors (``embed``) and verifying them.
 
     Returns:
         every verified candidate, highest score first (``a`` is ``article``).
@@ -126,15 +126,19 @@ def match_stored(
     loaded_at = perf_counter()
     matches = [compare_fingerprints(article, o, fp, fps[o.id], idf=idf) for o in others]
     redo = [i for i, m in enumerate(matches) if _could_change(m, fp, fps[m.b])]
+    embed_s = 0.0
     if embedder is not None and redo:
+        embed_start = perf_counter()
         query, *completed = with_sentence_vectors([fp, *(fps[others[i].id] for i in redo)],
                                                   embedder)
+        embed_s = perf_counter() - embed_start
         for i, other_fp in zip(redo, completed, strict=True):
             matches[i] = compare_fingerprints(article, others[i], query, other_fp, idf=idf)
     if timings is not None:
         timings["candidates"] = found_at - start
         timings["load"] = loaded_at - found_at
-        timings["verify"] = perf_counter() - loaded_at
+        timings["embed"] = embed_s
+        timings["verify"] = perf_counter() - loaded_at - embed_s
     return sorted(matches, key=lambda m: (-m.score, m.b))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -621,12 +622,14 @@ class SQLiteStore:
                         for i, m in enumerate(story.members)
                     ],
                 )
-            for article_id, terms, link_terms in indexed:
-                db.executemany(
-                    "INSERT INTO term_df (term, df) VALUES (?, 1) "
-                    "ON CONFLICT(term) DO UPDATE SET df = df + 1",
-                    [(t,) for t in set(terms)],
-                )
+            # One upsert per distinct term of the batch, not per article and term.
+            df = Counter(t for _, terms, _ in indexed for t in set(terms))
+            db.executemany(
+                "INSERT INTO term_df (term, df) VALUES (?, ?) "
+                "ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
+                df.items(),
+            )
+            for article_id, _, link_terms in indexed:
                 db.executemany(
                     "INSERT INTO article_terms (term, article_id) VALUES (?, ?)",
                     [(t, article_id) for t in set(link_terms)],
