@@ -86,9 +86,10 @@ class SentenceTransformerEmbedder:
             for document vectors).
         backend: ``"torch"`` (the default: the model as published, fp32) or
             ``"onnx-int8"``: the same model exported to ONNX and run by ONNX
-            Runtime with int8 weights, CPU only. On ECB+ news it is about twice
-            as fast on 2 cores, with vectors at cosine 0.997 to the torch ones
-            and the same ranking quality (BENCHMARKS.md, "Faster embedders").
+            Runtime with int8 weights, CPU only. On ECB+ news and 2 cores it
+            ran document vectors at 1.7x and sentences at 3x the torch speed,
+            with vectors at mean cosine 0.997 to the torch ones and the same
+            ECB+ AUC within 0.001 (BENCHMARKS.md, "Faster embedders").
             The first load exports and quantizes the model (seconds) into
             ``cache_dir``; later loads read that file. It needs the ``onnx``
             extra and a BERT-style mean-pooling model in a local folder, the
