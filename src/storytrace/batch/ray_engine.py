@@ -128,6 +128,7 @@ def _portable(embedder: Embedder | None, device: str | None) -> Embedder | None:
         return SentenceTransformerEmbedder(
             embedder.model_name, device=device or embedder.device,
             batch_size=embedder.batch_size, max_seq_length=embedder.max_seq_length,
+            backend=embedder.backend, cache_dir=embedder.cache_dir,
         )
     return embedder
 
