@@ -280,7 +280,8 @@ def index_store(store: SQLiteStore, embedder: Embedder | None) -> int:
     """Fingerprint every stored article that has no fingerprint for ``embedder`` yet.
 
     ``ingest`` stores text only (fast, no model); matching needs every
-    article indexed. Returns how many were fingerprinted now.
+    article indexed. Only document vectors are made here; the assigner
+    makes the sentence vectors of the pairs that need them. Returns how many were fingerprinted now.
     """
     model = embedder.name if embedder is not None else ""
     missing = store.unfingerprinted(model)
