@@ -144,6 +144,26 @@ def test_ray_and_local_agree_on_ecbplus(ray_cluster, tmp_path: Path, real_embedd
     print(f"ecbplus sample, batch vs gold: B-cubed P {p:.4f} R {r:.4f} F1 {f:.4f}")
 
 
+@pytest.mark.shared_data
+def test_ray_and_local_agree_on_all_of_ecbplus(ray_cluster, tmp_path: Path, hashing) -> None:
+    """Every ECB+ dev document through both engines: the same stories and verdicts.
+
+    With the model-free embedder, so the whole set fits in CI's time: which
+    vectors the engines are given does not change whether they agree (the
+    real model is used on the sample above).
+    """
+    if not ECBPLUS.is_dir():
+        pytest.skip("../shared/data/ecbplus_stories is not present")
+    inputs = [str(ECBPLUS / "docs.jsonl")]
+    local, on_ray = _both(inputs, tmp_path, BatchJob(embedder=hashing))
+    assert on_ray["articles"] == local["articles"] > 700
+    for key in ("candidate_pairs", "same_story_pairs", "capped_buckets", "components",
+                "stories", "stories_with_versions"):
+        assert on_ray[key] == local[key], key
+    _assert_same(tmp_path)
+    print(f"ecbplus, all dev documents, local stats: {json.dumps(local)}")
+
+
 def test_ray_handles_a_corpus_with_nothing_to_verify(ray_cluster, tmp_path: Path) -> None:
     from storytrace.batch.ray_engine import RayEngine
 
