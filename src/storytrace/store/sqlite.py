@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -31,6 +32,9 @@ from storytrace.store.codec import (
 from storytrace.store.vectors import UsearchIndex, VectorIndex
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SQLiteStore", "open_store"]
+
+# How long opening a store waits for other processes' locks, in seconds.
+OPEN_TIMEOUT_S = 30.0
 
 # Each entry moves the schema from version i to i + 1. Never edit a released
 # entry: add a new one, so every existing store can be brought forward.
@@ -213,20 +217,35 @@ class SQLiteStore:
             # different worker threads, one after another. A store is still
             # never used by two threads at once.
             self._db = sqlite3.connect(
-                self.path, isolation_level=None, timeout=30.0, check_same_thread=False
+                self.path, isolation_level=None, timeout=OPEN_TIMEOUT_S, check_same_thread=False
             )
-            self._db.execute("PRAGMA foreign_keys = ON")
-            if self.path != ":memory:":
-                self._db.execute("PRAGMA journal_mode = WAL")
-                # NORMAL in WAL mode never corrupts the file and loses no
-                # committed transaction when the process dies; only a power
-                # cut can drop the last commits.
-                self._db.execute("PRAGMA synchronous = NORMAL")
-            self._migrate()
+            deadline = time.monotonic() + OPEN_TIMEOUT_S
+            while True:
+                try:
+                    self._prepare()
+                    break
+                except sqlite3.OperationalError as exc:
+                    # Switching a new file to WAL while another process does
+                    # the same fails at once with "locked": SQLite does not
+                    # wait on its busy timeout for that step. Try again.
+                    if "locked" not in str(exc) or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.05)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a usable storytrace store ({exc})") from exc
 
     # -- schema ---------------------------------------------------------------
+
+    def _prepare(self) -> None:
+        """Connection settings and migrations; safe to repeat."""
+        self._db.execute("PRAGMA foreign_keys = ON")
+        if self.path != ":memory:":
+            self._db.execute("PRAGMA journal_mode = WAL")
+            # NORMAL in WAL mode never corrupts the file and loses no
+            # committed transaction when the process dies; only a power
+            # cut can drop the last commits.
+            self._db.execute("PRAGMA synchronous = NORMAL")
+        self._migrate()
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
