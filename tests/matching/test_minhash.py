@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import hashlib
+import re
+
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from storytrace.fingerprint.minhash import (
     EMPTY,
@@ -10,6 +15,8 @@ from storytrace.fingerprint.minhash import (
     signature,
 )
 from storytrace.fingerprint.shingles import (
+    _MIX1,
+    _POSITION,
     jaccard,
     shingle_hashes,
     shingle_words_of,
@@ -76,3 +83,44 @@ def test_shingle_hashes_depend_on_order_and_are_unique_sorted():
     assert not set(a.tolist()) & set(b.tolist())
     assert len(shingle_hashes(["one", "two"], 5)) == 1  # short text: one shingle of all of it
     assert len(shingle_hashes([], 5)) == 0
+
+
+# Stored signatures, band keys and shingle sets must compare with those made
+# by later versions: these digests were recorded once and must never change
+# (a change here needs a store migration that re-fingerprints).
+_STABLE_TEXT = (
+    "PARIS - The minister said on Tuesday that 1,200 troops would leave by May 3, "
+    'a step the opposition called "too little, too late". Café owners_in the 5th '
+    "district welcomed it. Ünïcode wörds and 3.5% figures stay tokens."
+)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def test_fingerprint_values_are_stable_across_versions():
+    sig = signature(_STABLE_TEXT)
+    assert _digest(sig.tobytes()) == "abb7c83282b3957a"
+    assert _digest(repr(band_keys(sig)).encode()) == "457c9b863dc4d5d8"
+    assert _digest(shingle_hashes(tokens(_STABLE_TEXT), 3).tobytes()) == "86c9bfe5d48b34b6"
+    ascii_only = _STABLE_TEXT.encode("ascii", "ignore").decode()
+    assert _digest(signature(ascii_only).tobytes()) == "e408dc4c0f86193f"
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F)) | st.text())
+@settings(max_examples=300, deadline=None)
+def test_tokens_match_the_word_regex_on_any_text(text: str):
+    # The ASCII byte-table path and the regex path are one definition.
+    assert tokens(text) == re.findall(r"\w+", text.lower().replace("_", " "))
+
+
+def test_shingle_words_equal_the_window_product():
+    hashes = token_hashes(tokens(_STABLE_TEXT))
+    for k in (1, 3, 5):
+        windows = np.lib.stride_tricks.sliding_window_view(hashes, k)
+        with np.errstate(over="ignore"):
+            expected = (windows * _POSITION[:k]).sum(axis=1, dtype=np.uint64)
+            expected ^= expected >> np.uint64(29)
+            expected *= _MIX1
+        assert (shingle_words_of(hashes, k) == np.sort(expected)).all()

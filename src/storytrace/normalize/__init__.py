@@ -175,9 +175,18 @@ def _strip_title(paragraphs: list[str], title: str | None) -> list[str]:
     return paragraphs
 
 
+# A word every credit line that wire.attribution reads must contain: most
+# last paragraphs have none, and are then not split into sentences twice.
+_CREDIT_WORD = re.compile(
+    r"appeared|published|posted|\bran\b|original|reprinted|reproduced|source|\bvia\b"
+    r"|courtesy|credit",
+    re.IGNORECASE,
+)
+
+
 def _strip_credit_tail(paragraphs: list[str]) -> tuple[list[str], str | None]:
     """A credit that ends the last paragraph ("… updated. This post appeared first on X")."""
-    if not paragraphs:
+    if not paragraphs or not _CREDIT_WORD.search(paragraphs[-1]):
         return paragraphs, None
     sentences = split_sentences(paragraphs[-1])
     if len(sentences) < 2:
