@@ -41,6 +41,7 @@ from storytrace.fingerprint.shingles import tokens
 from storytrace.model import Article, Derivation, Story
 from storytrace.provenance import build_story, derivations
 from storytrace.store import SQLiteStore
+from storytrace.store.codec import as_stored
 from storytrace.verify import Match, compare_fingerprints, content_terms, score_ceiling
 
 __all__ = ["AssignReport", "StoryAssigner", "document_terms", "stored_idf"]
@@ -129,8 +130,10 @@ def match_stored(
     embed_s = 0.0
     if embedder is not None and redo:
         embed_start = perf_counter()
-        query, *completed = with_sentence_vectors([fp, *(fps[others[i].id] for i in redo)],
-                                                  embedder)
+        # Rounded as a store keeps them, so a match scores exactly as the
+        # same pair does once the assigner has stored these vectors.
+        query, *completed = map(as_stored, with_sentence_vectors(
+            [fp, *(fps[others[i].id] for i in redo)], embedder))
         embed_s = perf_counter() - embed_start
         for i, other_fp in zip(redo, completed, strict=True):
             matches[i] = compare_fingerprints(article, others[i], query, other_fp, idf=idf)

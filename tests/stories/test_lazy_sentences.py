@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from fixtures import BAKERY, FLOOD, FLOOD_REWRITE, article
+from storytrace.assign import match_stored
 from storytrace.demo import corpus_path
 from storytrace.fingerprint import fingerprint_many, with_sentence_vectors
 from storytrace.pipeline import fingerprints_for, ingest, match_article, update_stories
@@ -72,3 +73,28 @@ def test_score_ceiling_bounds_what_sentence_vectors_can_add(hashing) -> None:
     assert dataclasses.replace(added, sentence_embeddings=None).sentences == full["flood"].sentences
     assert added.sentence_embeddings is not None and full["flood"].sentence_embeddings is not None
     assert (added.sentence_embeddings == full["flood"].sentence_embeddings).all()
+
+
+def test_a_match_scores_as_the_store_will_once_it_keeps_the_vectors(
+    tmp_path: Path, hashing
+) -> None:
+    # match_stored makes missing sentence vectors in memory; the assigner
+    # stores them as float16. Rounded alike, both score a pair to the bit.
+    flood = article(FLOOD, url="https://flood.example/a")
+    probe = article(FLOOD_REWRITE, url="https://probe.example/a")
+    with SQLiteStore(tmp_path / "s.sqlite") as store:
+        store.add_articles([flood])
+        fingerprints_for([flood], hashing, store, sentence_vectors=False)
+        update_stories(store, hashing)
+        [query] = fingerprint_many([probe], hashing, sentence_vectors=False)
+        stored = store.get_fingerprints([flood.id], hashing.name)[flood.id]
+        assert stored.lacks_sentence_vectors
+        before = {m.b: m for m in match_stored(store, hashing, probe, query)}
+        # what the assigner does once a pair needs them: made, then stored
+        store.put_sentence_vectors(with_sentence_vectors([stored], hashing), hashing.name)
+        assert not store.get_fingerprints([flood.id], hashing.name)[flood.id] \
+            .lacks_sentence_vectors
+        after = {m.b: m for m in match_stored(store, hashing, probe, query)}
+    assert before[flood.id].evidence.sentences_compared
+    assert after[flood.id].score == before[flood.id].score
+    assert after[flood.id].evidence == before[flood.id].evidence

@@ -8,13 +8,20 @@ float16: half the bytes, and alignment cosines move by under 0.001.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from storytrace.fingerprint import DateRef, Entity, Facts, Fingerprint, Quantity, Quote
 
-__all__ = ["FINGERPRINT_COLUMNS", "fingerprint_row", "row_fingerprint", "sentence_vectors_blob"]
+__all__ = [
+    "FINGERPRINT_COLUMNS",
+    "as_stored",
+    "fingerprint_row",
+    "row_fingerprint",
+    "sentence_vectors_blob",
+]
 
 FINGERPRINT_COLUMNS = (
     "article_id, model, body_sha256, minhash, shingles3, shingles5, embedding, "
@@ -48,6 +55,19 @@ def sentence_vectors_blob(fp: Fingerprint) -> bytes | None:
     """The sentence vectors as float16 bytes (``None``: not made)."""
     vectors = fp.sentence_embeddings
     return None if vectors is None else np.asarray(vectors, dtype="<f2").tobytes()
+
+
+def as_stored(fp: Fingerprint) -> Fingerprint:
+    """``fp`` as it reads back from a store: sentence vectors rounded to float16.
+
+    What is scored in memory then equals what is scored after a round trip
+    through the store, to the last bit.
+    """
+    vectors = fp.sentence_embeddings
+    if vectors is None:
+        return fp
+    rounded = np.asarray(vectors, dtype="<f2").astype(np.float32)
+    return replace(fp, sentence_embeddings=rounded)
 
 
 def fingerprint_row(fp: Fingerprint, model: str) -> tuple[object, ...]:
