@@ -73,3 +73,20 @@ def test_split_keeps_every_word(raw: str) -> None:
     sentences = split_sentences(text)
     assert all(s == s.strip() and s for s in sentences)
     assert "".join("".join(sentences).split()) == "".join(text.split())
+
+
+# The helpers read the end of a sentence by hand rather than with a regex
+# search (which tries every start); they must agree with the patterns.
+_NEWS_END = st.text(alphabet="aAbJzX.5 \"')](\n", max_size=24) | st.text(max_size=24)
+
+
+@given(_NEWS_END)
+@settings(max_examples=500, deadline=None)
+def test_last_word_and_initial_agree_with_their_patterns(text: str) -> None:
+    import re
+
+    from storytrace.normalize.sentences import _INITIAL, _is_initial, _last_word
+
+    match = re.search(r"([A-Za-z][A-Za-z.]*)\.[\"')\]]*$", text)
+    assert _last_word(text) == (match.group(1) if match else "")
+    assert _is_initial(text) == (_INITIAL.search(text) is not None)
