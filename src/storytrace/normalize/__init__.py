@@ -175,18 +175,24 @@ def _strip_title(paragraphs: list[str], title: str | None) -> list[str]:
     return paragraphs
 
 
-# A word every credit line that wire.attribution reads must contain: most
-# last paragraphs have none, and are then not split into sentences twice.
-_CREDIT_WORD = re.compile(
-    r"appeared|published|posted|\bran\b|original|reprinted|reproduced|source|\bvia\b"
-    r"|courtesy|credit",
-    re.IGNORECASE,
+# Words one of which every credit line that wire.attribution reads contains:
+# most last paragraphs have none, and are then not split into sentences a
+# second time. Substring tests of the lower-cased tail (a credit is at most
+# 400 characters) cost about 1 us where a case-blind regex took 30.
+_CREDIT_WORDS = (
+    "appeared", "published", "posted", "ran", "original", "reprinted", "reproduced",
+    "source", "via", "courtesy", "credit",
 )
+
+
+def _may_end_with_credit(paragraph: str) -> bool:
+    tail = paragraph[-400:].lower()
+    return any(word in tail for word in _CREDIT_WORDS)
 
 
 def _strip_credit_tail(paragraphs: list[str]) -> tuple[list[str], str | None]:
     """A credit that ends the last paragraph ("… updated. This post appeared first on X")."""
-    if not paragraphs or not _CREDIT_WORD.search(paragraphs[-1]):
+    if not paragraphs or not _may_end_with_credit(paragraphs[-1]):
         return paragraphs, None
     sentences = split_sentences(paragraphs[-1])
     if len(sentences) < 2:
