@@ -49,6 +49,11 @@ _PROBES = np.random.default_rng(_SEED).integers(
 _SALT = np.uint64(0x2545F4914F6CDD1D)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _LOW32 = np.uint64(0xFFFFFFFF)
+# Shift amounts and the value cap as numpy scalars made once: every
+# signature uses them (numpy calls here cost about a microsecond each).
+_BIN_SHIFT = np.uint64(64 - _BIN_BITS)
+_VALUE_SHIFT = np.uint64(32 - _BIN_BITS)
+_VALUE_CAP = _LOW32 - np.uint64(1)
 
 
 def _densify(sig: np.ndarray, filled: np.ndarray) -> None:
@@ -80,15 +85,17 @@ def minhash(words: np.ndarray) -> np.ndarray:
     sig = np.full(NUM_PERM, EMPTY, dtype=np.uint32)
     if words.size == 0:
         return sig
-    bins = (words >> np.uint64(64 - _BIN_BITS)).astype(np.intp)
+    bins = (words >> _BIN_SHIFT).astype(np.intp)
     first = np.empty(len(words), dtype=bool)
     first[0] = True
     np.not_equal(bins[1:], bins[:-1], out=first[1:])
-    values = (words[first] >> np.uint64(32 - _BIN_BITS)) & _LOW32
-    sig[bins[first]] = np.minimum(values, _LOW32 - np.uint64(1)).astype(np.uint32)
+    filled_bins = bins[first]
+    values = (words[first] >> _VALUE_SHIFT) & _LOW32
+    np.minimum(values, _VALUE_CAP, out=values)
+    sig[filled_bins] = values
     if len(values) < NUM_PERM:
         filled = np.zeros(NUM_PERM, dtype=bool)
-        filled[bins[first]] = True
+        filled[filled_bins] = True
         _densify(sig, filled)
     return sig
 
@@ -129,10 +136,23 @@ def band_keys(sig: np.ndarray, bands: int = 32) -> list[int]:
     if rows.shape[1] > len(_ROW_MULTIPLIERS):
         raise ValueError(f"bands of more than {len(_ROW_MULTIPLIERS)} rows are not supported")
     with np.errstate(over="ignore"):
-        keys = np.arange(1, bands + 1, dtype=np.uint64) * _SALT
+        keys = _band_salts(bands)  # a fresh array, updated in place below
         for j in range(rows.shape[1]):
-            keys = (keys ^ rows[:, j]) * _ROW_MULTIPLIERS[j]
-        keys ^= keys >> np.uint64(31)
+            keys ^= rows[:, j]
+            keys *= _ROW_MULTIPLIERS[j]
+        keys ^= keys >> _SHIFT31
         keys *= _MIX1
-        keys ^= keys >> np.uint64(29)
+        keys ^= keys >> _SHIFT29
     return keys.tolist()
+
+
+_SHIFT29, _SHIFT31 = np.uint64(29), np.uint64(31)
+_SALTS_32 = np.arange(1, 33, dtype=np.uint64) * _SALT
+
+
+def _band_salts(bands: int) -> np.ndarray:
+    """The starting key of each band (its index times a salt), as a new array."""
+    if bands == 32:  # the default: copied from a table made once
+        return _SALTS_32.copy()
+    with np.errstate(over="ignore"):
+        return np.arange(1, bands + 1, dtype=np.uint64) * _SALT
