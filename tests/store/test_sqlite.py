@@ -151,3 +151,26 @@ def test_vector_index_keys_are_read_from_indexes_alone(tmp_path: Path) -> None:
     # the partial index's own condition.
     [table_cursor] = [r[2] for r in program if r[1] == "OpenRead" and r[3] == root]
     assert not [r for r in program if r[1] == "Column" and r[2] == table_cursor], plan
+
+
+def test_indexed_count_follows_writes_of_this_and_other_connections(tmp_path: Path) -> None:
+    # doc_freqs keeps the count of indexed articles between calls; a write
+    # here, or a commit by another process, must be seen at once.
+    from storytrace.model import Story, StoryMember
+
+    def story_of(article: Article) -> Story:
+        return Story(id=f"s-{article.id}", headline="", original=article.id,
+                     members=(StoryMember(article.id, "original", 1.0),))
+
+    a, b, c = (make_article(f"Body number {i}.", f"https://x.example/{i}") for i in range(3))
+    path = tmp_path / "s.sqlite"
+    with SQLiteStore(path) as here, SQLiteStore(path) as there:
+        here.add_articles([a, b, c])
+        assert here.doc_freqs([])[0] == 0
+        here.save_stories([story_of(a)], indexed=[(a.id, ["body"], [])])
+        assert here.doc_freqs(["body"]) == (1, {"body": 1})
+        assert here.doc_freqs([])[0] == 1  # read again from the cache
+        there.save_stories([story_of(b)], indexed=[(b.id, ["body"], [])])
+        assert here.doc_freqs(["body"]) == (2, {"body": 2})
+        here.save_stories([story_of(c)], indexed=[(c.id, [], [])])
+        assert there.doc_freqs([])[0] == here.doc_freqs([])[0] == 3

@@ -220,6 +220,8 @@ class SQLiteStore:
         self.path = str(path)
         self._vectors: dict[str, UsearchIndex] = {}
         self._changed: set[str] = set()  # models whose index differs from its file
+        # (data_version, total_changes) when the indexed-article count was read.
+        self._indexed_count: tuple[tuple[int, int], int] | None = None
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -513,7 +515,7 @@ class SQLiteStore:
 
     def doc_freqs(self, terms: Iterable[str]) -> tuple[int, dict[str, int]]:
         """How many articles are indexed, and in how many of them each term occurs."""
-        n = int(self._db.execute("SELECT COUNT(*) FROM story_members").fetchone()[0])
+        n = self._count_indexed()
         wanted = list(set(terms))
         found: dict[str, int] = {}
         for chunk, marks in _chunks(wanted):
@@ -521,6 +523,23 @@ class SQLiteStore:
                 self._db.execute(f"SELECT term, df FROM term_df WHERE term IN ({marks})", chunk)
             )
         return n, found
+
+    def _count_indexed(self) -> int:
+        """How many articles are in stories, counted again only when the store changed.
+
+        COUNT(*) walks an index of every member: 11 ms at 1M articles, twice
+        per match. ``PRAGMA data_version`` moves when another connection
+        commits and ``total_changes`` when this one writes, so an unchanged
+        pair means the count read before still holds.
+        """
+        state = (
+            int(self._db.execute("PRAGMA data_version").fetchone()[0]),
+            self._db.total_changes,
+        )
+        if self._indexed_count is None or self._indexed_count[0] != state:
+            n = int(self._db.execute("SELECT COUNT(*) FROM story_members").fetchone()[0])
+            self._indexed_count = (state, n)
+        return self._indexed_count[1]
 
     def term_neighbours(self, terms: Iterable[str], max_bucket: int = 50) -> dict[str, int]:
         """Indexed articles sharing linking terms: id -> how many (oversized buckets skipped)."""
