@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from fixtures import BAKERY, FLOOD, FLOOD_REWRITE, article
+from storytrace.errors import StoreError
 from storytrace.fingerprint import band_keys, fingerprint_many
 from storytrace.pipeline import fingerprints_for, index_store, match_article
 from storytrace.store import SCHEMA_VERSION, SQLiteStore
@@ -83,3 +86,55 @@ def test_a_version_1_store_is_migrated(tmp_path: Path) -> None:
     store = SQLiteStore(path)
     assert store.schema_version == SCHEMA_VERSION >= 3
     assert store.integrity_check() == "ok"
+
+
+def test_sentences_are_stored_as_spans_of_the_body(tmp_path: Path, hashing) -> None:
+    store, arts = _stored(tmp_path, FLOOD)
+    [fp] = fingerprint_many(arts, hashing)
+    store.put_fingerprints([fp], hashing.name)
+    db = sqlite3.connect(tmp_path / "s.sqlite")
+    body, in_article = db.execute("SELECT body, sentences FROM articles").fetchone()
+    [in_fingerprint] = db.execute("SELECT sentences FROM fingerprints").fetchone()
+    # A list of [start, end] pairs, not a third copy of the text.
+    for stored in (in_article, in_fingerprint):
+        spans = json.loads(stored)
+        assert spans and all(isinstance(s, list) for s in spans)
+        assert len(stored) < len(body) / 4
+    assert store.get(arts[0].id).sentences == arts[0].sentences
+    [back] = store.get_fingerprints([fp.article_id], hashing.name).values()
+    assert back.sentences == fp.sentences
+
+
+def test_rows_written_with_sentence_texts_still_read(tmp_path: Path, hashing) -> None:
+    # Stores from before schema 6 hold the texts themselves; they are not rewritten.
+    store, arts = _stored(tmp_path, FLOOD)
+    [fp] = fingerprint_many(arts, hashing)
+    store.put_fingerprints([fp], hashing.name)
+    store.close()
+    db = sqlite3.connect(tmp_path / "s.sqlite")
+    db.execute("UPDATE articles SET sentences = ?", (json.dumps(list(arts[0].sentences)),))
+    db.execute("UPDATE fingerprints SET sentences = ?", (json.dumps(list(fp.sentences)),))
+    db.commit()
+    db.close()
+    reopened = SQLiteStore(tmp_path / "s.sqlite")
+    assert reopened.get(arts[0].id).sentences == arts[0].sentences
+    [back] = reopened.get_fingerprints([fp.article_id], hashing.name).values()
+    assert back.sentences == fp.sentences
+
+
+def test_a_span_outside_the_body_is_a_store_error_naming_the_article(
+    tmp_path: Path, hashing
+) -> None:
+    store, arts = _stored(tmp_path, FLOOD)
+    store.put_fingerprints(fingerprint_many(arts, hashing), hashing.name)
+    store.close()
+    db = sqlite3.connect(tmp_path / "s.sqlite")
+    db.execute("UPDATE fingerprints SET sentences = '[[0,5],[7,99999]]'")
+    db.execute("UPDATE articles SET sentences = '[[-1,3]]'")
+    db.commit()
+    db.close()
+    reopened = SQLiteStore(tmp_path / "s.sqlite")
+    with pytest.raises(StoreError, match=arts[0].id):
+        reopened.get_fingerprints([arts[0].id], hashing.name)
+    with pytest.raises(StoreError, match=arts[0].id):
+        reopened.get(arts[0].id)

@@ -26,8 +26,10 @@ from storytrace.store.base import AddResult
 from storytrace.store.codec import (
     FINGERPRINT_COLUMNS,
     fingerprint_row,
+    json_texts,
     row_fingerprint,
     sentence_vectors_blob,
+    texts_json,
 )
 from storytrace.store.vectors import UsearchIndex, VectorIndex
 
@@ -163,6 +165,11 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE embedding IS NOT NULL;
     CREATE INDEX articles_id_seq ON articles(id, seq);
     """,
+    # 6: lists of sentences may hold [start, end] spans of the body instead
+    # of text (store.codec.texts_json), a third of a stored article. Older
+    # rows are read as they are, so nothing is rewritten; the version only
+    # keeps older storytrace, which would read spans as text, out.
+    "",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -175,6 +182,9 @@ _INDEXED_VECTORS = (
     "JOIN fingerprints f ON f.article_id = m.article_id "
     "WHERE f.model = ? AND f.embedding IS NOT NULL"
 )
+
+# The fingerprint columns read beside the article's body (both tables have "sentences").
+_FINGERPRINT_COLUMNS_F = ", ".join(f"f.{c.strip()}" for c in FINGERPRINT_COLUMNS.split(","))
 
 _ARTICLE_COLUMNS = (
     "id, source_id, origin, url, canonical_url, site, title, author, published, "
@@ -345,11 +355,14 @@ class SQLiteStore:
         db.execute("BEGIN IMMEDIATE")
         try:
             for fp in fingerprints:
-                if db.execute("SELECT 1 FROM articles WHERE id = ?", (fp.article_id,)).fetchone():
+                found = db.execute(
+                    "SELECT body FROM articles WHERE id = ?", (fp.article_id,)
+                ).fetchone()
+                if found:
                     db.execute(
                         f"INSERT OR REPLACE INTO fingerprints ({FINGERPRINT_COLUMNS}) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        fingerprint_row(fp, model),
+                        fingerprint_row(fp, model, found[0]),
                     )
                     db.execute("DELETE FROM lsh_bands WHERE article_id = ?", (fp.article_id,))
                     if len(fp.shingles5):
@@ -384,12 +397,16 @@ class SQLiteStore:
         out: dict[str, Fingerprint] = {}
         for chunk, marks in _chunks(ids):
             rows = self._db.execute(
-                f"SELECT {FINGERPRINT_COLUMNS} FROM fingerprints "
-                f"WHERE model = ? AND article_id IN ({marks})",
+                f"SELECT {_FINGERPRINT_COLUMNS_F}, a.body FROM fingerprints f "
+                "JOIN articles a ON a.id = f.article_id "
+                f"WHERE f.model = ? AND f.article_id IN ({marks})",
                 (model, *chunk),
             )
-            for row in rows:
-                out[row[0]] = row_fingerprint(row)
+            for *row, body in rows:
+                try:
+                    out[row[0]] = row_fingerprint(tuple(row), body)
+                except ValueError as exc:
+                    raise StoreError(f"{self.path}: fingerprint of {row[0]}: {exc}") from exc
         return out
 
     def unfingerprinted(self, model: str) -> list[str]:
@@ -850,7 +867,7 @@ def _article_row(a: Article) -> tuple[object, ...]:
         a.dateline,
         a.end_slug,
         a.body,
-        json.dumps(list(a.sentences), ensure_ascii=False),
+        texts_json(a.sentences, a.body),
         json.dumps(list(a.boilerplate), ensure_ascii=False),
     )
 
@@ -858,6 +875,10 @@ def _article_row(a: Article) -> tuple[object, ...]:
 def _row_article(row: Sequence[object]) -> Article:
     (id_, source_id, origin, url, canonical_url, site, title, author, published,
      claimed_source, dateline, end_slug, body, sentences, boilerplate) = row
+    try:
+        sentence_list = json_texts(str(sentences), str(body))
+    except ValueError as exc:
+        raise StoreError(f"article {id_}: {exc}") from exc
     return Article(
         id=str(id_),
         body=str(body),
@@ -870,7 +891,7 @@ def _row_article(row: Sequence[object]) -> Article:
         claimed_source=_opt(claimed_source),
         dateline=_opt(dateline),
         end_slug=_opt(end_slug),
-        sentences=tuple(json.loads(str(sentences))),
+        sentences=sentence_list,
         boilerplate=tuple(json.loads(str(boilerplate))),
         origin=str(origin),
         source_id=_opt(source_id),
