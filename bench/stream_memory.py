@@ -1,7 +1,7 @@
 """Memory of a long stream: one assigner putting article after article into stories.
 
 The assigner keeps the articles, fingerprints and term counts it reads in
-a cache capped at 20,000 articles (``assign._Cache``), so its memory should
+a cache capped at ``assign.CACHE_ARTICLES`` articles, so its memory should
 level off however long the stream. This run stores ``--articles``
 generated articles (normalized and fingerprinted by the real code, with
 the model's hashing stand-in), then assigns them all with one assigner,
@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import generate
 from run import RESULTS, BenchEmbedder, raw, table
 
-from storytrace.assign import StoryAssigner
+from storytrace.assign import CACHE_ARTICLES, StoryAssigner
 from storytrace.fingerprint import fingerprint_many
 from storytrace.normalize import normalize
 from storytrace.store import SQLiteStore
@@ -42,8 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=30_000)
     parser.add_argument("--every", type=int, default=2_500, help="articles between samples")
-    parser.add_argument("--cache-limit", type=int, default=None,
-                        help="the assigner's cache cap (default: the library's, 20,000)")
+    parser.add_argument("--cache-limit", type=int, default=CACHE_ARTICLES,
+                        help="the assigner's cache cap (default: the library's)")
     parser.add_argument("--out", type=Path, default=RESULTS / "stream_memory.json")
     args = parser.parse_args(argv)
     embedder = BenchEmbedder()
@@ -61,10 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             store.add_articles(batch)
             store.put_fingerprints(
                 fingerprint_many(batch, embedder, sentence_vectors=False), embedder.name)
-        assigner = StoryAssigner(store, embedder)
-        if args.cache_limit is not None:  # to see the cap bite in a short run
-            assigner._cache.limit = args.cache_limit
-        limit = assigner._cache.limit
+        assigner = StoryAssigner(store, embedder, cache_articles=args.cache_limit)
+        limit = args.cache_limit
         start = time.perf_counter()
         base = rss_mb()
 

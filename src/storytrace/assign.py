@@ -44,12 +44,17 @@ from storytrace.store import SQLiteStore
 from storytrace.store.codec import as_stored
 from storytrace.verify import Match, compare_fingerprints, content_terms, score_ceiling
 
-__all__ = ["AssignReport", "StoryAssigner", "document_terms", "stored_idf"]
+__all__ = ["CACHE_ARTICLES", "AssignReport", "StoryAssigner", "document_terms", "stored_idf"]
 
 # A story joins, and two stories merge, at this mean same-story probability.
 LINK_THRESHOLD = 0.5
 # Names rarer than this (idf) link two articles through the term index.
 MIN_RARE_IDF = 2.5
+# Articles an assigner keeps in memory between assignments. A cached article
+# (text, fingerprint with sentence vectors, term counts) costs about 100 KB
+# (bench/stream_memory.py), so this holds a long stream near 500 MB; past
+# it, articles are read from the store again, which changes no decision.
+CACHE_ARTICLES = 5_000
 
 
 def document_terms(article: Article) -> set[str]:
@@ -159,7 +164,11 @@ class _Cache:
     memory.
     """
 
-    def __init__(self, store: SQLiteStore, embedder: Embedder | None, limit: int = 20_000) -> None:
+    def __init__(
+        self, store: SQLiteStore, embedder: Embedder | None, limit: int = CACHE_ARTICLES
+    ) -> None:
+        if limit < 1:
+            raise ValueError(f"the article cache must hold at least one article, not {limit}")
         self.store, self.embedder, self.limit = store, embedder, limit
         self.model = embedder.name if embedder is not None else ""
         self.articles: dict[str, Article] = {}
@@ -227,13 +236,22 @@ class StoryAssigner:
         embedder: the embedder the fingerprints were made with (``None``:
             fingerprints without vectors); it makes the sentence vectors
             that verification needs and indexing left out.
+        cache_articles: how many articles it keeps in memory between
+            assignments (about 100 KB each); memory, not decisions.
     """
 
-    def __init__(self, store: SQLiteStore, embedder: Embedder | None) -> None:
+    def __init__(
+        self,
+        store: SQLiteStore,
+        embedder: Embedder | None,
+        *,
+        cache_articles: int = CACHE_ARTICLES,
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.model = embedder.name if embedder is not None else ""
-        self._cache = _Cache(store, embedder)
+        self.cache_articles = cache_articles
+        self._cache = _Cache(store, embedder, cache_articles)
 
     # -- the stream -----------------------------------------------------------
 
@@ -341,7 +359,7 @@ class StoryAssigner:
             store.save_stories([], removed=[story_id], events=[
                 (story_id, "emptied", article_id, None, "its last version was deleted")])
             return []
-        self._cache = _Cache(store, self.embedder)
+        self._cache = _Cache(store, self.embedder, self.cache_articles)
         scorer = _PairScorer(self._cache, n_docs=store.doc_freqs(())[0])
         groups = [remaining]
         if len(remaining) <= 4 * LINK_SAMPLE:  # bigger stories are not re-split (cost)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from storytrace.assign import AssignReport, StoryAssigner, match_stored
+from storytrace.assign import CACHE_ARTICLES, AssignReport, StoryAssigner, match_stored
 from storytrace.config import Settings
 from storytrace.diff import diff_fingerprints
 from storytrace.errors import InputError
@@ -251,15 +251,18 @@ def update_stories(
     embedder: Embedder | None,
     *,
     on_progress: Callable[[int, int], None] | None = None,
+    cache_articles: int = CACHE_ARTICLES,
 ) -> AssignReport:
     """Put every stored article that is in no story yet into its story (incremental).
 
     Fingerprints missing for ``embedder`` are made first; articles are then
     assigned one at a time, oldest first. Stories, merges and the index
     persist in the store, so a later call continues where this one ended.
+    ``cache_articles`` caps the articles held in memory meanwhile (about
+    100 KB each; see :class:`~storytrace.assign.StoryAssigner`).
     """
     index_store(store, embedder)
-    assigner = StoryAssigner(store, embedder)
+    assigner = StoryAssigner(store, embedder, cache_articles=cache_articles)
     report = assigner.assign_all(on_progress)
     store.save_indexes()
     return report

@@ -5,11 +5,19 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
+
 from fixtures import BAKERY, FLOOD, FLOOD_REWRITE, article
-from storytrace.assign import match_stored
+from storytrace.assign import StoryAssigner, match_stored
 from storytrace.demo import corpus_path
 from storytrace.fingerprint import fingerprint_many, with_sentence_vectors
-from storytrace.pipeline import fingerprints_for, ingest, match_article, update_stories
+from storytrace.pipeline import (
+    fingerprints_for,
+    index_store,
+    ingest,
+    match_article,
+    update_stories,
+)
 from storytrace.store import SQLiteStore
 from storytrace.verify import compare_fingerprints, score_ceiling
 
@@ -98,3 +106,26 @@ def test_a_match_scores_as_the_store_will_once_it_keeps_the_vectors(
     assert before[flood.id].evidence.sentences_compared
     assert after[flood.id].score == before[flood.id].score
     assert after[flood.id].evidence == before[flood.id].evidence
+
+
+def test_a_small_article_cache_changes_memory_not_stories(tmp_path: Path, hashing) -> None:
+    demo = [str(corpus_path())]
+    with SQLiteStore(tmp_path / "big.sqlite") as big, \
+            SQLiteStore(tmp_path / "small.sqlite") as small:
+        for store in (big, small):
+            ingest(demo, store)
+        update_stories(big, hashing)
+        index_store(small, hashing)
+        assigner = StoryAssigner(small, hashing, cache_articles=5)
+        most = 0
+
+        def watch(done: int, total: int) -> None:
+            nonlocal most
+            most = max(most, len(assigner._cache.articles))
+
+        assigner.assign_all(watch)
+        assert _stories(small) == _stories(big)
+        # Past the cap the cache keeps only what one assignment asked for.
+        assert most < len(list(small.iter_articles())) // 2
+    with pytest.raises(ValueError, match="at least one"):
+        StoryAssigner(small, hashing, cache_articles=0)
