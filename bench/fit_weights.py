@@ -140,6 +140,24 @@ def line(name: str, beta: np.ndarray, sets: dict) -> str:
     )
 
 
+def by_grade(beta: np.ndarray, semeval: tuple) -> None:
+    """The mean score per band of SemEval's human rating, beside the document cosine.
+
+    Shows where Pearson is lost: the score is a probability of one story,
+    so it is rightly near 0 for every pair that is not, however close its
+    topic; the human rating (and the cosine) still spread those pairs.
+    """
+    x, o, _, _, g = semeval
+    p = scores(beta, x, o)
+    rating = 5 - g  # 1 = very similar ... 4 = very dissimilar
+    cosine = x[:, FEATURES.index("cosine")]
+    print("SemEval by human rating (1 = very similar):")
+    for lo, hi in [(1, 1.5), (1.5, 2.01), (2.01, 2.6), (2.6, 3.01), (3.01, 3.6), (3.6, 4.01)]:
+        m = (rating >= lo) & (rating < hi)
+        print(f"   rating {lo:g}-{min(hi, 4):g}: {m.sum():3d} pairs, mean score {p[m].mean():.3f}, "
+              f"share >= 0.5 {(p[m] >= 0.5).mean():.2f}, mean cosine {cosine[m].mean():.2f}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
@@ -161,6 +179,7 @@ def main() -> int:
     print("in-sample (rounded weights; held-out sets marked *):")
     for name in SET_WEIGHTS:
         print("  ", line(name, frozen, sets), "" if name in names else "*")
+    by_grade(frozen, sets["semeval"])
     print("leave one set out (fitted without it):")
     for held in names:
         if held == "seeds":
