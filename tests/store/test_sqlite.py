@@ -174,3 +174,17 @@ def test_indexed_count_follows_writes_of_this_and_other_connections(tmp_path: Pa
         assert here.doc_freqs(["body"]) == (2, {"body": 2})
         here.save_stories([story_of(c)], indexed=[(c.id, [], [])])
         assert there.doc_freqs([])[0] == here.doc_freqs([])[0] == 3
+
+
+def test_vectors_are_fetched_by_seq_not_by_scanning_the_stories(tmp_path: Path) -> None:
+    # Adding vectors to the index looks each article up by seq; a scan of
+    # every story member per chunk made building a 100k index take minutes.
+    from storytrace.store.sqlite import _VECTORS_BY_SEQ
+
+    with SQLiteStore(tmp_path / "s.sqlite") as store:
+        query = _VECTORS_BY_SEQ.format(marks="?,?")
+        plan = [r[3] for r in store._db.execute(f"EXPLAIN QUERY PLAN {query}", ("m", 1, 2))]
+    # The outer loop runs over the seqs asked for, not over every vector of
+    # the model (what the plan of _INDEXED_VECTORS plus a seq filter does).
+    assert plan[0] == "SEARCH a USING INDEX articles_seq (seq=?)", plan
+    assert not [step for step in plan if step.startswith("SCAN")], plan
