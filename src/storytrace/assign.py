@@ -250,7 +250,6 @@ class StoryAssigner:
         self.store = store
         self.embedder = embedder
         self.model = embedder.name if embedder is not None else ""
-        self.cache_articles = cache_articles
         self._cache = _Cache(store, embedder, cache_articles)
 
     # -- the stream -----------------------------------------------------------
@@ -359,7 +358,7 @@ class StoryAssigner:
             store.save_stories([], removed=[story_id], events=[
                 (story_id, "emptied", article_id, None, "its last version was deleted")])
             return []
-        self._cache = _Cache(store, self.embedder, self.cache_articles)
+        self._cache = _Cache(store, self.embedder, self._cache.limit)
         scorer = _PairScorer(self._cache, n_docs=store.doc_freqs(())[0])
         groups = [remaining]
         if len(remaining) <= 4 * LINK_SAMPLE:  # bigger stories are not re-split (cost)
