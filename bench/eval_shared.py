@@ -53,6 +53,8 @@ def main() -> int:
     ap.add_argument("--hashing", action="store_true", help="model-free embedder (smoke runs)")
     ap.add_argument("--only", default="", help="comma-separated set names")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--neighbourhood", action="store_true",
+                    help="read each set's documents as a corpus (experimental; see run_pairs)")
     args = ap.parse_args()
     embedder = HashingEmbedder() if args.hashing else SentenceTransformerEmbedder()
     data = args.shared / "data"
@@ -60,20 +62,24 @@ def main() -> int:
     only = set(filter(None, args.only.split(",")))
     t0 = time.perf_counter()
 
+    def run(*args_: object, **kwargs: object) -> EvalResult:
+        return evaluate_pairs(*args_, neighbourhood=args.neighbourhood, **kwargs)
+
+
     def want(name: str) -> bool:
         return not only or name in only
 
     if want("ecbplus") and (data / "ecbplus_stories").is_dir():
         d = data / "ecbplus_stories"
         results.append(
-            evaluate_pairs(
+            run(
                 "ecbplus", load_jsonl(d / "docs.jsonl"), load_jsonl(d / "pairs.jsonl"), embedder
             )
         )
     if want("semeval") and (data / "semeval22_t8_en").is_dir():
         d = data / "semeval22_t8_en"
         results.append(
-            evaluate_pairs(
+            run(
                 "semeval",
                 load_jsonl(d / "docs.jsonl"),
                 load_jsonl(d / "pairs.jsonl"),
@@ -84,14 +90,14 @@ def main() -> int:
     if want("clough") and (data / "clough_stevenson_reuse").is_dir():
         d = data / "clough_stevenson_reuse"
         results.append(
-            evaluate_pairs(
+            run(
                 "clough", load_jsonl(d / "docs.jsonl"), load_jsonl(d / "pairs.jsonl"), embedder
             )
         )
     if want("seeds") and (args.shared / "seeds").is_dir():
         docs, pairs = seeds_set(args.shared / "seeds")
         results.append(
-            evaluate_pairs(
+            run(
                 "seeds", docs, pairs, embedder, true_relation=lambda p: p.get("relation")
             )
         )

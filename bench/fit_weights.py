@@ -10,6 +10,12 @@ pairs and the seeds (SemEval is held out as the check), and prints the
 weights to paste into ``WEIGHTS`` with each set's F1 / AUC / Pearson,
 in-sample and leave-one-set-out (fitted without the set, scored on it), the
 honest figure for data never seen.
+
+Two models are fitted, as verify keeps two: ``WEIGHTS`` for a pair read
+alone, on every pair, and ``CONTEXT_WEIGHTS`` for a pair read within a
+corpus, on the pairs that have a neighbourhood agreement (every set but the
+three seeds, whose corpus is too small). A set is scored as the product
+scores it: each pair by the context model when it has a neighbourhood.
 """
 
 from __future__ import annotations
@@ -30,9 +36,12 @@ from storytrace.evaluate import (
     run_pairs,
 )
 from storytrace.fingerprint import SentenceTransformerEmbedder
-from storytrace.verify import WEIGHTS
+from storytrace.verify import CONTEXT_WEIGHTS, WEIGHTS
 
 FEATURES = [k for k in WEIGHTS if k != "bias"]
+CONTEXT_FEATURES = [k for k in CONTEXT_WEIGHTS if k != "bias"]
+# Every column of the cache; "neighbourhood" is NaN where a pair has none.
+COLUMNS = [*FEATURES, *(k for k in CONTEXT_FEATURES if k not in FEATURES)]
 # Per-pair evidence the score overrides on (copies are one story whatever the model says).
 OVERRIDES = ["jaccard5", "containment"]
 # How much each set counts in the fit (per pair): Clough's 76 pairs and the
@@ -43,6 +52,14 @@ SET_WEIGHTS = {"ecbplus": 1.0, "clough": 10.0, "semeval": 0.0, "seeds": 20.0}
 ECB_PER_KIND = 1000
 # A weight whose sign says "this is evidence against one story".
 NEGATIVE = {"number_conflict"}
+
+
+def columns(x: np.ndarray, names: list[str]) -> np.ndarray:
+    return x[:, [COLUMNS.index(k) for k in names]]
+
+
+def has_context(x: np.ndarray) -> np.ndarray:
+    return ~np.isnan(x[:, COLUMNS.index("neighbourhood")])
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float = 1.0) -> np.ndarray:
@@ -65,8 +82,8 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float = 1.0) -
 def features_of(docs, pairs, embedder) -> tuple[np.ndarray, np.ndarray]:
     arts = articles_from_docs(docs)
     ids = [(str(p["a"]), str(p["b"])) for p in pairs]
-    matches, _, _ = run_pairs(arts, ids, embedder)
-    x = np.array([[m.evidence.features[k] for k in FEATURES] for m in matches])
+    matches, _, _ = run_pairs(arts, ids, embedder, neighbourhood=True)
+    x = np.array([[m.evidence.features.get(k, np.nan) for k in COLUMNS] for m in matches])
     o = np.array(
         [
             [m.evidence.jaccard5, max(m.evidence.containment_ab, m.evidence.containment_ba)]
@@ -80,7 +97,7 @@ def load_sets(shared: Path, cache: Path) -> dict:
     """{name: (features, overrides, labels, kinds, graded)}, from the cache when it matches."""
     if cache.exists():
         z = np.load(cache, allow_pickle=True)
-        if list(z["features"]) == FEATURES:
+        if list(z["features"]) == COLUMNS:
             return z["sets"].item()
     data = shared / "data"
     emb = SentenceTransformerEmbedder()
@@ -98,11 +115,14 @@ def load_sets(shared: Path, cache: Path) -> dict:
         sets[name] = (*features_of(docs, pairs, emb), y, kind, g)
     docs, pairs = seeds_set(shared / "seeds")
     sets["seeds"] = (*features_of(docs, pairs, emb), np.ones(3), np.array([""] * 3), np.ones(3))
-    np.savez(cache, sets=np.array(sets, dtype=object), features=np.array(FEATURES))
+    np.savez(cache, sets=np.array(sets, dtype=object), features=np.array(COLUMNS))
     return sets
 
 
-def training(sets: dict, use: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def training(
+    sets: dict, use: list[str], features: list[str] = FEATURES
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows to fit on: ``features`` of the sets ``use`` (only rows that have them all)."""
     rng = np.random.default_rng(0)
     xs, ys, ws = [], [], []
     for name in use:
@@ -115,20 +135,36 @@ def training(sets: dict, use: list[str]) -> tuple[np.ndarray, np.ndarray, np.nda
                 ]
             )
             x, y = x[pick], y[pick]
-        xs.append(x)
-        ys.append(y)
-        ws.append(np.full(len(y), SET_WEIGHTS[name]))
+        x = columns(x, features)
+        keep = ~np.isnan(x).any(axis=1)
+        xs.append(x[keep])
+        ys.append(y[keep])
+        ws.append(np.full(int(keep.sum()), SET_WEIGHTS[name]))
     return np.vstack(xs), np.concatenate(ys), np.concatenate(ws)
 
 
-def scores(beta: np.ndarray, x: np.ndarray, o: np.ndarray) -> np.ndarray:
-    """The verify score: the model, raised to 0.99 for copies (as compare_fingerprints does)."""
-    p = 1 / (1 + np.exp(-(beta[0] + x @ beta[1:])))
+def scores(model: tuple[np.ndarray, np.ndarray], x: np.ndarray, o: np.ndarray) -> np.ndarray:
+    """The verify score: the context model where a pair has a neighbourhood, the base model
+    elsewhere, raised to 0.99 for copies (as compare_fingerprints does)."""
+    base, context = model
+    z = base[0] + columns(x, FEATURES) @ base[1:]
+    ctx = has_context(x)
+    if ctx.any():
+        z[ctx] = context[0] + columns(x[ctx], CONTEXT_FEATURES) @ context[1:]
+    p = 1 / (1 + np.exp(-z))
     copy = (o[:, 0] >= 0.5) | (o[:, 1] >= 0.8)
     return np.where(copy, np.maximum(p, 0.99), p)
 
 
-def line(name: str, beta: np.ndarray, sets: dict) -> str:
+def fit(sets: dict, use: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Both models, fitted on the sets ``use``."""
+    return (
+        fit_logistic(*training(sets, use, FEATURES)),
+        fit_logistic(*training(sets, use, CONTEXT_FEATURES)),
+    )
+
+
+def line(name: str, beta: tuple[np.ndarray, np.ndarray], sets: dict) -> str:
     x, o, y, _, g = sets[name]
     p = scores(beta, x, o)
     m = binary_metrics(y, p >= 0.5)
@@ -140,7 +176,7 @@ def line(name: str, beta: np.ndarray, sets: dict) -> str:
     )
 
 
-def by_grade(beta: np.ndarray, semeval: tuple) -> None:
+def by_grade(beta: tuple[np.ndarray, np.ndarray], semeval: tuple) -> None:
     """The mean score per band of SemEval's human rating, beside the document cosine.
 
     Shows where Pearson is lost: the score is a probability of one story,
@@ -150,7 +186,7 @@ def by_grade(beta: np.ndarray, semeval: tuple) -> None:
     x, o, _, _, g = semeval
     p = scores(beta, x, o)
     rating = 5 - g  # 1 = very similar ... 4 = very dissimilar
-    cosine = x[:, FEATURES.index("cosine")]
+    cosine = x[:, COLUMNS.index("cosine")]
     print("SemEval by human rating (1 = very similar):")
     for lo, hi in [(1, 1.5), (1.5, 2.01), (2.01, 2.6), (2.6, 3.01), (3.01, 3.6), (3.6, 4.01)]:
         m = (rating >= lo) & (rating < hi)
@@ -166,25 +202,38 @@ def main() -> int:
     sets = load_sets(args.shared, args.cache)
     for name, (x, _, y, _, _) in sets.items():
         if 0 < y.sum() < len(y):
-            aucs = {k: round(roc_auc(y, x[:, i]), 3) for i, k in enumerate(FEATURES)}
+            aucs = {}
+            for i, k in enumerate(COLUMNS):
+                known = ~np.isnan(x[:, i])
+                aucs[k] = round(roc_auc(y[known], x[known, i]), 3) if known.any() else None
             print(name, "feature AUCs", aucs)
     names = [n for n, w in SET_WEIGHTS.items() if w > 0]
-    beta = fit_logistic(*training(sets, names))
-    fitted = {"bias": beta[0], **dict(zip(FEATURES, beta[1:], strict=True))}
-    print("fitted:", {k: float(f"{v:.2g}") for k, v in fitted.items()})
-    wrong = [k for k, v in fitted.items() if k != "bias" and (v < 0) != (k in NEGATIVE)]
-    if wrong:
-        print("WARNING: unexpected sign for", wrong)
-    frozen = np.array([float(f"{v:.2g}") for v in beta])
+    model = fit(sets, names)
+    frozen = []
+    for title, features, beta in zip(("WEIGHTS", "CONTEXT_WEIGHTS"),
+                                     (FEATURES, CONTEXT_FEATURES), model, strict=True):
+        fitted = {"bias": beta[0], **dict(zip(features, beta[1:], strict=True))}
+        print(f"fitted {title}:", {k: float(f"{v:.2g}") for k, v in fitted.items()})
+        wrong = [k for k, v in fitted.items() if k != "bias" and (v < 0) != (k in NEGATIVE)]
+        if wrong:
+            print("WARNING: unexpected sign for", wrong)
+        frozen.append(np.array([float(f"{v:.2g}") for v in beta]))
+    rounded = (frozen[0], frozen[1])
     print("in-sample (rounded weights; held-out sets marked *):")
     for name in SET_WEIGHTS:
-        print("  ", line(name, frozen, sets), "" if name in names else "*")
-    by_grade(frozen, sets["semeval"])
+        print("  ", line(name, rounded, sets), "" if name in names else "*")
+    base_only = {n: (v[0].copy(), *v[1:]) for n, v in sets.items()}
+    for v in base_only.values():
+        v[0][:, COLUMNS.index("neighbourhood")] = np.nan
+    print("the same pairs read alone (WEIGHTS only):")
+    for name in SET_WEIGHTS:
+        print("  ", line(name, rounded, base_only))
+    by_grade(rounded, sets["semeval"])
     print("leave one set out (fitted without it):")
     for held in names:
         if held == "seeds":
             continue
-        b = fit_logistic(*training(sets, [n for n in names if n != held]))
+        b = fit(sets, [n for n in names if n != held])
         print("  ", line(held, b, sets))
     return 0
 

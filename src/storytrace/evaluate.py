@@ -23,6 +23,7 @@ import numpy as np
 
 from storytrace.fingerprint import Embedder, Fingerprint, estimate_jaccard, fingerprint_many
 from storytrace.model import Article, article_id
+from storytrace.neighbourhood import Neighbourhoods
 from storytrace.verify import Match, compare_fingerprints, compute_idf, content_terms
 
 __all__ = [
@@ -106,10 +107,19 @@ def run_pairs(
     embedder: Embedder | None,
     *,
     idf: Mapping[str, float] | None = None,
+    neighbourhood: bool = False,
 ) -> tuple[list[Match], dict[str, Fingerprint], dict[str, float]]:
     """Compare every pair; returns the matches, the fingerprints and timings (seconds).
 
-    Only documents that occur in some pair are fingerprinted.
+    ``articles`` are the corpus: their words give the idf (unless ``idf`` is
+    given). With ``neighbourhood`` (and an embedder) their document vectors
+    also give each article's neighbourhood
+    (:class:`storytrace.neighbourhood.Neighbourhoods`) and pairs are scored
+    by :data:`storytrace.verify.CONTEXT_WEIGHTS`; documents in no pair then
+    get a document vector too. Off by default: it raises ECB+ F1 from 0.844
+    to 0.888 but lowers the demo corpus from 0.914 to 0.898 (see README).
+    Only documents in some pair are fingerprinted whole, and only theirs are
+    returned.
     """
     timings: dict[str, float] = {}
     needed = {x for p in pairs for x in p}
@@ -117,8 +127,15 @@ def run_pairs(
     ordered = list(by_id.values())
     t0 = time.perf_counter()
     fps = fingerprint_many(ordered, embedder)
-    timings["fingerprint_s"] = time.perf_counter() - t0
     fp_by_id = {a.id: f for a, f in zip(ordered, fps, strict=True)}
+    neighbourhoods = None
+    if neighbourhood and embedder is not None:
+        rest = [a for a in articles if a.id not in by_id]
+        vectors = [f.embedding for f in fps]
+        vectors += [f.embedding for f in fingerprint_many(rest, embedder, sentence_vectors=False)]
+        ids = [a.id for a in ordered] + [a.id for a in rest]
+        neighbourhoods = Neighbourhoods(ids, np.stack(vectors)) if ids else None
+    timings["fingerprint_s"] = time.perf_counter() - t0
     terms = {a.id: content_terms(a.body) for a in ordered}
     if idf is None:
         idf = compute_idf(articles)
@@ -132,6 +149,7 @@ def run_pairs(
             idf=idf,
             terms_a=terms[x],
             terms_b=terms[y],
+            neighbourhood=neighbourhoods.agreement(x, y) if neighbourhoods else None,
         )
         for x, y in pairs
     ]
@@ -224,6 +242,7 @@ def evaluate_pairs(
     label: Callable[[Mapping[str, Any]], int] = lambda p: int(p["label"]),
     graded: Callable[[Mapping[str, Any]], float] | None = None,
     true_relation: Callable[[Mapping[str, Any]], str | None] | None = None,
+    neighbourhood: bool = False,
 ) -> EvalResult:
     """Run compare on every pair of a labelled set and score it, with both baselines.
 
@@ -234,11 +253,13 @@ def evaluate_pairs(
         label: the 0/1 same-story label of a pair.
         graded: a graded similarity (higher = more similar) for Pearson.
         true_relation: a pair's labelled relation, for the confusion matrix.
+        neighbourhood: read each pair within the set's documents as a
+            corpus (see :func:`run_pairs`).
     """
     t_start = time.perf_counter()
     articles = articles_from_docs(docs)
     ids = [(str(p["a"]), str(p["b"])) for p in pairs]
-    matches, fps, timings = run_pairs(articles, ids, embedder)
+    matches, fps, timings = run_pairs(articles, ids, embedder, neighbourhood=neighbourhood)
     y = [label(p) for p in pairs]
     scores = [m.score for m in matches]
     metrics = binary_metrics(y, [m.same_story for m in matches])
