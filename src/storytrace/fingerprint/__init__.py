@@ -49,6 +49,7 @@ __all__ = [
     "Quote",
     "SentenceTransformerEmbedder",
     "band_keys",
+    "document_vectors",
     "embeddable_sentences",
     "estimate_jaccard",
     "extract_facts",
@@ -79,6 +80,11 @@ def _document_text(article: Article) -> str:
     return article.body
 
 
+def document_vectors(articles: Sequence[Article], embedder: Embedder) -> np.ndarray:
+    """The document vectors of ``articles`` (title and body), in one batch: one row each."""
+    return embedder.encode([_document_text(a) for a in articles])
+
+
 def fingerprint_many(
     articles: Sequence[Article],
     embedder: Embedder | None = None,
@@ -97,7 +103,7 @@ def fingerprint_many(
     sent_vecs: list[np.ndarray | None] = [None] * len(articles)
     sentences = [embeddable_sentences(a) for a in articles]
     if embedder is not None and articles:
-        doc_vecs = embedder.encode([_document_text(a) for a in articles])
+        doc_vecs = document_vectors(articles, embedder)
         if sentence_vectors:
             sent_vecs = _encode_groups(sentences, embedder)
     out = []
