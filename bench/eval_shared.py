@@ -13,6 +13,7 @@ import argparse
 import json
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 from storytrace.evaluate import EvalResult, evaluate_pairs, load_jsonl
@@ -62,9 +63,7 @@ def main() -> int:
     only = set(filter(None, args.only.split(",")))
     t0 = time.perf_counter()
 
-    def run(*args_: object, **kwargs: object) -> EvalResult:
-        return evaluate_pairs(*args_, neighbourhood=args.neighbourhood, **kwargs)
-
+    run = partial(evaluate_pairs, neighbourhood=args.neighbourhood)
 
     def want(name: str) -> bool:
         return not only or name in only

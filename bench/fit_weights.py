@@ -207,6 +207,11 @@ def main() -> int:
                 known = ~np.isnan(x[:, i])
                 aucs[k] = round(roc_auc(y[known], x[known, i]), 3) if known.any() else None
             print(name, "feature AUCs", aucs)
+    x, _, y, kind, _ = sets["ecbplus"]
+    hard = kind != "diff_topic"  # same event against same topic, different event
+    print("ecbplus same-topic pairs only, AUC: cosine",
+          round(roc_auc(y[hard], x[hard, COLUMNS.index("cosine")]), 3), "neighbourhood",
+          round(roc_auc(y[hard], x[hard, COLUMNS.index("neighbourhood")]), 3))
     names = [n for n, w in SET_WEIGHTS.items() if w > 0]
     model = fit(sets, names)
     frozen = []
