@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,12 +34,18 @@ def _stories(store: SQLiteStore) -> dict[frozenset[str], tuple[str, tuple]]:
     }
 
 
+@contextmanager
+def _demo_stores(folder: Path, *names: str) -> Iterator[list[SQLiteStore]]:
+    """One store per name in ``folder``, each holding the ingested demo corpus."""
+    with ExitStack() as stack:
+        stores = [stack.enter_context(SQLiteStore(folder / f"{n}.sqlite")) for n in names]
+        for store in stores:
+            ingest([str(corpus_path())], store)
+        yield stores
+
+
 def test_lazy_sentence_vectors_give_the_stories_of_eager_ones(tmp_path: Path, hashing) -> None:
-    demo = [str(corpus_path())]
-    with SQLiteStore(tmp_path / "eager.sqlite") as eager, \
-            SQLiteStore(tmp_path / "lazy.sqlite") as lazy:
-        for store in (eager, lazy):
-            ingest(demo, store)
+    with _demo_stores(tmp_path, "eager", "lazy") as (eager, lazy):
         # every sentence vector made up front, as before they were made on demand
         fingerprints_for(list(eager.iter_articles()), hashing, eager, sentence_vectors=True)
         update_stories(eager, hashing)
@@ -109,11 +117,7 @@ def test_a_match_scores_as_the_store_will_once_it_keeps_the_vectors(
 
 
 def test_a_small_article_cache_changes_memory_not_stories(tmp_path: Path, hashing) -> None:
-    demo = [str(corpus_path())]
-    with SQLiteStore(tmp_path / "big.sqlite") as big, \
-            SQLiteStore(tmp_path / "small.sqlite") as small:
-        for store in (big, small):
-            ingest(demo, store)
+    with _demo_stores(tmp_path, "big", "small") as (big, small):
         update_stories(big, hashing)
         index_store(small, hashing)
         assigner = StoryAssigner(small, hashing, cache_articles=5)
