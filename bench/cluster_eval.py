@@ -1,6 +1,7 @@
 """Story clustering quality: B-cubed precision, recall and F1 against labelled clusters.
 
     python bench/cluster_eval.py [--shared PATH] [--cache DIR] [--set ecbplus_stories]
+                                 [--neighbourhood]
 
 Groups every document of the set with the same code path as ``storytrace
 cluster`` (fingerprints cached in a store under --cache), and scores the
@@ -48,6 +49,8 @@ def main() -> int:
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/storytrace-bench"))
     ap.add_argument("--set", default="ecbplus_stories")
+    ap.add_argument("--neighbourhood", action="store_true",
+                    help="score pairs within the whole set's neighbourhoods (experimental)")
     args = ap.parse_args()
     folder = args.shared / "data" / args.set
     articles = articles_from_docs(load_jsonl(folder / "docs.jsonl"))
@@ -56,11 +59,13 @@ def main() -> int:
     t0 = time.perf_counter()
     with SQLiteStore(args.cache / f"{args.set}.sqlite") as cache:
         cache.add_articles(articles)
-        stories = find_stories(articles, SentenceTransformerEmbedder(), cache=cache)
+        stories = find_stories(articles, SentenceTransformerEmbedder(), cache=cache,
+                               neighbourhood=args.neighbourhood)
     seconds = time.perf_counter() - t0
     found = {m.article_id: s.id for s in stories for m in s.members}
     p, r, f = bcubed(found, truth)
-    print(f"{args.set}: {len(articles)} docs, {len(stories)} stories found, "
+    label = f"{args.set} (neighbourhood)" if args.neighbourhood else args.set
+    print(f"{label}: {len(articles)} docs, {len(stories)} stories found, "
           f"{len(set(truth.values()))} true")
     print(f"B-cubed precision {p:.4f} recall {r:.4f} F1 {f:.4f}  ({seconds:.1f}s)")
     return 0

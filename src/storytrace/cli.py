@@ -565,6 +565,7 @@ def cluster_command(
     docs: DocsOption,
     out_path: Annotated[Path, typer.Option("--out", help='Where {"id","story"} lines go.')],
     model: ModelOption = DEFAULT_MODEL,
+    neighbourhood: NeighbourhoodOption = False,
 ) -> None:
     """Group a batch of documents into stories (no store): one {"id","story"} line each."""
     try:
@@ -572,7 +573,7 @@ def cluster_command(
     except (ValueError, KeyError, TypeError) as exc:
         err.print(f"[red]error:[/] {docs}: {exc}", highlight=False)
         raise typer.Exit(2) from exc
-    stories = find_stories(articles, _embedder(model))
+    stories = find_stories(articles, _embedder(model), neighbourhood=neighbourhood)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with out_path.open("w", encoding="utf-8") as fh:
         for story in stories:

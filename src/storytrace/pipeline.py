@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+import numpy as np
+
 from storytrace.assign import CACHE_ARTICLES, AssignReport, StoryAssigner, match_stored
 from storytrace.config import Settings
 from storytrace.diff import diff_fingerprints
@@ -25,6 +27,7 @@ from storytrace.fingerprint import (
 )
 from storytrace.ingest import iter_documents
 from storytrace.model import Article, Derivation, Diff, Failure, RawDocument, Story
+from storytrace.neighbourhood import Neighbourhoods
 from storytrace.normalize import SiteBoilerplate, normalize_batch, page_lines
 from storytrace.store import SQLiteStore
 from storytrace.verify import Match
@@ -220,13 +223,14 @@ def find_stories(
     embedder: Embedder | None,
     *,
     cache: SQLiteStore | None = None,
+    neighbourhood: bool = False,
 ) -> list[Story]:
     """Group a batch of articles into stories, touching no store.
 
     The batch is replayed, in publication order, through the same
     incremental assignment as :func:`update_stories`, into an in-memory
     store: a batch run and a stream of the same articles give the same
-    stories.
+    stories (unless ``neighbourhood`` is set).
 
     Args:
         articles: the articles to group (already normalized; ids unique).
@@ -234,15 +238,26 @@ def find_stories(
             evidence only (rewrites are then often missed).
         cache: a store whose cached fingerprints are used and extended
             (its articles and stories are not touched otherwise).
+        neighbourhood: experimental, needs an embedder: score every pair
+            within the whole batch's neighbourhoods
+            (:class:`~storytrace.neighbourhood.Neighbourhoods`), as
+            ``run_pairs`` does with the same flag. ECB+ B-cubed F1 0.871 ->
+            0.899; the stories then depend on the whole batch, so a stream
+            of the same articles no longer gives the same ones.
 
     Returns:
         the stories, most versions first.
     """
     fingerprints = fingerprints_for(articles, embedder, cache, sentence_vectors=False)
+    hoods = None
+    if neighbourhood and embedder is not None and fingerprints:
+        hoods = Neighbourhoods(
+            [f.article_id for f in fingerprints], np.stack([f.embedding for f in fingerprints])
+        )
     with SQLiteStore(":memory:") as memory:
         memory.add_articles(articles)
         memory.put_fingerprints(fingerprints, embedder.name if embedder is not None else "")
-        update_stories(memory, embedder)
+        update_stories(memory, embedder, neighbourhoods=hoods)
         return list(memory.iter_stories())
 
 
@@ -252,6 +267,7 @@ def update_stories(
     *,
     on_progress: Callable[[int, int], None] | None = None,
     cache_articles: int = CACHE_ARTICLES,
+    neighbourhoods: Neighbourhoods | None = None,
 ) -> AssignReport:
     """Put every stored article that is in no story yet into its story (incremental).
 
@@ -259,10 +275,13 @@ def update_stories(
     assigned one at a time, oldest first. Stories, merges and the index
     persist in the store, so a later call continues where this one ended.
     ``cache_articles`` caps the articles held in memory meanwhile (about
-    100 KB each; see :class:`~storytrace.assign.StoryAssigner`).
+    100 KB each); ``neighbourhoods`` are a batch's, for
+    :func:`find_stories` (see :class:`~storytrace.assign.StoryAssigner`).
     """
     index_store(store, embedder)
-    assigner = StoryAssigner(store, embedder, cache_articles=cache_articles)
+    assigner = StoryAssigner(
+        store, embedder, cache_articles=cache_articles, neighbourhoods=neighbourhoods
+    )
     report = assigner.assign_all(on_progress)
     store.save_indexes()
     return report

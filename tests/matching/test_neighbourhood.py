@@ -101,3 +101,24 @@ def test_pairs_read_within_their_documents_only_when_asked() -> None:
     # The other evidence is the same; only the model that weighs it differs.
     assert [m.evidence.lexical for m in plain] == [m.evidence.lexical for m in within]
     assert any(p.score != w.score for p, w in zip(plain, within, strict=True))
+
+
+def test_a_batch_is_clustered_within_its_neighbourhoods_only_when_asked(hashing) -> None:
+    from storytrace.demo import corpus_path
+    from storytrace.pipeline import find_stories, read_articles
+
+    articles = [a for a in read_articles([str(corpus_path())]) if hasattr(a, "body")]
+    assert len(articles) >= K + 2
+    plain = find_stories(articles, hashing)
+    within = find_stories(articles, hashing, neighbourhood=True)
+    for stories in (plain, within):  # every article in exactly one story either way
+        ids = [m.article_id for s in stories for m in s.members]
+        assert len(ids) == len(set(ids)) and set(ids) == {a.id for a in articles}
+    # Versions are scored against their original by the context model now.
+    score = {m.article_id: m.score for s in plain for m in s.members if m.relation != "original"}
+    rescored = {m.article_id: m.score for s in within for m in s.members}
+    assert any(rescored.get(x) != v for x, v in score.items())
+    # Without an embedder there are no vectors and so no neighbourhoods.
+    assert [s.members for s in find_stories(articles, None, neighbourhood=True)] == [
+        s.members for s in find_stories(articles, None)
+    ]
