@@ -2,7 +2,9 @@
 
 Floors live in bench/quality_floors.json, measured with bench/eval_shared.py;
 raise them when quality improves, never lower one to let a change through.
-Each run also measures the MinHash baseline on the same pairs.
+Each run also measures the MinHash baseline on the same pairs. Story
+clustering is gated too (B-cubed F1, bench/cluster_eval.py), both the
+default path and the opt-in neighbourhood one.
 """
 
 from __future__ import annotations
@@ -16,15 +18,20 @@ import pytest
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(BENCH))
 
-from sets import load_set  # noqa: E402
+from cluster_eval import bcubed  # noqa: E402
+from sets import SHARED, load_set  # noqa: E402
 
 from storytrace.candidates import candidate_pairs  # noqa: E402
-from storytrace.evaluate import articles_from_docs, evaluate_pairs  # noqa: E402
-from storytrace.pipeline import fingerprints_for  # noqa: E402
+from storytrace.evaluate import articles_from_docs, evaluate_pairs, load_jsonl  # noqa: E402
+from storytrace.pipeline import find_stories, fingerprints_for  # noqa: E402
+from storytrace.store import SQLiteStore  # noqa: E402
 from storytrace.verify import compute_idf  # noqa: E402
 
 FLOORS = json.loads((BENCH / "quality_floors.json").read_text())
-GATED = [name for name in FLOORS if not name.startswith("_") and name != "candidate_recall"]
+GATED = [
+    name for name in FLOORS
+    if not name.startswith("_") and name not in ("candidate_recall", "clustering")
+]
 
 # ECB+ alone embeds 772 documents and verifies 12,900 pairs: minutes on 2 cores.
 pytestmark = [pytest.mark.slow, pytest.mark.shared_data, pytest.mark.timeout(1800)]
@@ -62,3 +69,25 @@ def test_candidate_recall_holds_its_floor(name: str, real_embedder) -> None:
     n = len(ids)
     print(f"{name}: candidate recall {recall:.4f}, {len(found)} of {n * (n - 1) // 2} pairs")
     assert recall >= FLOORS["candidate_recall"][name]
+
+
+@pytest.mark.parametrize(
+    "name", sorted({k.removesuffix("_neighbourhood") for k in FLOORS["clustering"]})
+)
+def test_story_clustering_holds_its_floor(name: str, real_embedder) -> None:
+    folder = SHARED / "data" / name
+    if not (folder / "clusters.jsonl").is_file():
+        pytest.skip(f"the {name} set is not present")
+    articles = articles_from_docs(load_jsonl(folder / "docs.jsonl"))
+    truth = {str(r["id"]): str(r["cluster"]) for r in load_jsonl(folder / "clusters.jsonl")}
+    with SQLiteStore(":memory:") as cache:  # the second run reuses the fingerprints
+        cache.add_articles(articles)
+        for key, neighbourhood in ((name, False), (f"{name}_neighbourhood", True)):
+            if key not in FLOORS["clustering"]:
+                continue
+            stories = find_stories(articles, real_embedder, cache=cache,
+                                   neighbourhood=neighbourhood)
+            found = {m.article_id: s.id for s in stories for m in s.members}
+            p, r, f = bcubed(found, truth)
+            print(f"{key}: B-cubed P {p:.4f} R {r:.4f} F1 {f:.4f}, {len(stories)} stories")
+            assert f >= FLOORS["clustering"][key], f"{key} B-cubed F1 fell below its floor"
