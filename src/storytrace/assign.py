@@ -14,11 +14,10 @@ For one new article:
 2. **Verify** each candidate (:mod:`storytrace.verify`); corpus statistics
    are those of the indexed articles plus this one, exactly as a batch run
    that had read the same articles would see them.
-3. **Link**: a story the article matched is joined when the article's
-   :func:`~storytrace.cluster.linkage` with it (the median score against a
-   sample of the story's members) is >= 0.5. When it qualifies for two
-   stories and those two stories are, by the same measure, one story with
-   each other, they merge; the store records why.
+3. **Link by average linkage**: a story the article matched is joined when
+   the article's mean score against (a sample of) the story's members is
+   >= 0.5. When it qualifies for two stories and those two stories are, on
+   average, one story with each other, they merge; the store records why.
    Sentence vectors, four times the cost of the document vector, are made
    here and not at indexing: only for the articles of pairs that could be
    one story whatever their sentences say (:func:`~storytrace.verify.score_ceiling`
@@ -36,7 +35,7 @@ from dataclasses import dataclass
 from time import perf_counter
 
 from storytrace.candidates import MAX_BUCKET, MIN_COSINE, NEIGHBOURS, linking_terms
-from storytrace.cluster import LINK_SAMPLE, LINK_THRESHOLD, group_by_linkage, linkage
+from storytrace.cluster import LINK_SAMPLE, average_linkage
 from storytrace.fingerprint import Embedder, Fingerprint, band_keys, with_sentence_vectors
 from storytrace.fingerprint.shingles import tokens
 from storytrace.model import Article, Derivation, Story
@@ -48,6 +47,8 @@ from storytrace.verify import Match, compare_fingerprints, content_terms, score_
 
 __all__ = ["CACHE_ARTICLES", "AssignReport", "StoryAssigner", "document_terms", "stored_idf"]
 
+# A story joins, and two stories merge, at this mean same-story probability.
+LINK_THRESHOLD = 0.5
 # Names rarer than this (idf) link two articles through the term index.
 MIN_RARE_IDF = 2.5
 # Articles an assigner keeps in memory between assignments. A cached article
@@ -305,10 +306,10 @@ class StoryAssigner:
         )
         matches = [pairs.match(c) for c in pairs.plausible(sorted(candidates))]
         hit = {story_of[m.b] for m in matches if m.same_story}
-        linked = {sid: pairs.linkage(store.get_story(sid)) for sid in sorted(hit)}
+        linkage = {sid: pairs.linkage(store.get_story(sid)) for sid in sorted(hit)}
         joinable = sorted(
-            (sid for sid, score in linked.items() if score >= LINK_THRESHOLD),
-            key=lambda sid: (-linked[sid], sid),
+            (sid for sid, score in linkage.items() if score >= LINK_THRESHOLD),
+            key=lambda sid: (-linkage[sid], sid),
         )
         events: list[tuple[str, str, str | None, str | None, str]] = []
         removed: list[str] = []
@@ -325,7 +326,7 @@ class StoryAssigner:
             kind = "joined"
             events.append(
                 (story_id, "joined", article.id, None,
-                 f"median score {linked[story_id]:.3f} against its versions")
+                 f"mean score {linkage[story_id]:.3f} against its versions")
             )
             for other in joinable[1:]:
                 other_members = [m.article_id for m in _story(store, other).members]
@@ -338,7 +339,7 @@ class StoryAssigner:
                     kind = "merged"
                     events.append(
                         (keep, "merged", article.id, gone,
-                         f"the new article bridges them; median score between them {between:.3f}")
+                         f"the new article bridges them; mean score between them {between:.3f}")
                     )
         story = pairs.build(story_id, members, previous=previous)
         store.save_stories(
@@ -379,7 +380,7 @@ class StoryAssigner:
             matches = [
                 scorer.pair(x, y) for i, x in enumerate(remaining) for y in remaining[i + 1 :]
             ]
-            groups = group_by_linkage(remaining, matches, scorer.score_ids)
+            groups = average_linkage(remaining, matches, scorer.score_ids)
         stories = [scorer.build(story_id if i == 0 else f"s{g[0][:12]}", g)
                    for i, g in enumerate(groups)]
         events = [(story_id, "removed", article_id, None, "the article was deleted")]
@@ -509,17 +510,18 @@ class _PairScorer:
         return self.pair(*key).score
 
     def linkage(self, story: Story | None) -> float:
-        """The :func:`~storytrace.cluster.linkage` of the new article with (a sample of) a story."""
+        """Mean score of the new article against (a sample of) a story's versions."""
         if story is None or self.new_id is None:
             return 0.0
         sample = [m.article_id for m in story.members][:LINK_SAMPLE]
         self.load([self.new_id, *sample], sentences=True)
-        return linkage([self.match(x).score for x in sample])
+        return sum(self.match(x).score for x in sample) / len(sample)
 
     def group_linkage(self, a: Sequence[str], b: Sequence[str]) -> float:
-        """The :func:`~storytrace.cluster.linkage` of (samples of) two groups."""
+        """Mean score between (samples of) two groups."""
         self.load([*a[:LINK_SAMPLE], *b[:LINK_SAMPLE]], sentences=True)
-        return linkage([self.score_ids(x, y) for x in a[:LINK_SAMPLE] for y in b[:LINK_SAMPLE]])
+        scores = [self.score_ids(x, y) for x in a[:LINK_SAMPLE] for y in b[:LINK_SAMPLE]]
+        return sum(scores) / len(scores) if scores else 0.0
 
     def build(
         self, story_id: str, members: Sequence[str], previous: Story | None = None

@@ -7,8 +7,8 @@ so a laptop and a cluster give the same stories. Unlike
 :func:`storytrace.pipeline.find_stories`, which replays articles one at a
 time through the incremental assigner, a batch run links whole batches:
 LSH stars, nearest vectors and shared rare terms within date buckets,
-verification of every candidate, connected components, then the
-assigner's linkage (median score) inside each component. docs/SCALING.md says how far that goes.
+verification of every candidate, connected components, then average
+linkage inside each component. docs/SCALING.md says how far that goes.
 
 Outputs, in ``out``:
 

@@ -271,7 +271,7 @@ def _side(row: Row, name: str) -> Row:
 
 
 class _Linker:
-    """An actor that splits whole components by linkage (idf read once)."""
+    """An actor that splits whole components by average linkage (idf read once)."""
 
     def __init__(self, idf_ref: list[Any]) -> None:
         import ray

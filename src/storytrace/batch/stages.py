@@ -27,7 +27,7 @@ engine owning any logic. The stages, in order:
    within a date bucket, as the incremental path's term index finds them.
 7. :func:`verify_rows`: :func:`compare_fingerprints` on every candidate.
 8. :func:`components` and :func:`split_component`: connected components of
-   the same-story verdicts, then the project's linkage (median score) inside each,
+   the same-story verdicts, then the project's average linkage inside each,
    so a chain of weak links does not glue two stories together.
 """
 
@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from storytrace.assign import document_terms, smoothed_idf
+from storytrace.assign import LINK_THRESHOLD, document_terms, smoothed_idf
 from storytrace.candidates import (
     MAX_BUCKET,
     MIN_COSINE,
@@ -51,7 +51,7 @@ from storytrace.candidates import (
     nearest_rows,
     rare_linking_terms,
 )
-from storytrace.cluster import connected_components, group_by_linkage
+from storytrace.cluster import average_linkage, connected_components
 from storytrace.config import Settings
 from storytrace.fingerprint import Embedder, Fingerprint, band_keys, fingerprint_many
 from storytrace.model import Article, Failure, as_utc
@@ -449,7 +449,7 @@ def components(ranked_ids: Sequence[str], verdicts: Iterable[Row]) -> list[list[
 def split_component(
     members: Sequence[Row], verdicts: Iterable[Row], idf: Mapping[str, float]
 ) -> list[Row]:
-    """Stories of one component: linked over its verdicts as the assigner links them.
+    """Stories of one component: average linkage over its verdicts, as the assigner links.
 
     Pairs no candidate covered are verified on demand (earlier article
     first, as every verdict is). Each story's id is ``s`` and the first 12
@@ -473,8 +473,8 @@ def split_component(
                 x, y = y, x
             return float(verdict_row(by_id[x], by_id[y], idf, cache)["score"])
 
-        # group_by_linkage reads only a, b, same_story and score of each match.
-        groups = group_by_linkage(ids, edges, score_of)  # type: ignore[arg-type]
+        # average_linkage reads only a, b, same_story and score of each match.
+        groups = average_linkage(ids, edges, score_of, LINK_THRESHOLD)  # type: ignore[arg-type]
     out: list[Row] = []
     for group in groups:
         articles = [cache[x][0] if x in cache else article_of(by_id[x]) for x in group]
