@@ -22,11 +22,12 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from storytrace.evaluate import articles_from_docs, load_jsonl
-from storytrace.fingerprint import SentenceTransformerEmbedder
+from storytrace.fingerprint import Embedder, SentenceTransformerEmbedder
+from storytrace.model import Article
 from storytrace.pipeline import find_stories
 from storytrace.store import SQLiteStore
 
@@ -53,6 +54,28 @@ def bcubed(found: Mapping[str, str], truth: Mapping[str, str]) -> tuple[float, f
     return p, r, 2 * p * r / (p + r) if p + r else 0.0
 
 
+def load_clusters(folder: Path) -> tuple[list[Article], dict[str, str]]:
+    """A labelled set's articles and its gold clusters (article id -> cluster)."""
+    articles = articles_from_docs(load_jsonl(folder / "docs.jsonl"))
+    truth = {str(r["id"]): str(r["cluster"]) for r in load_jsonl(folder / "clusters.jsonl")}
+    return articles, truth
+
+
+def score_stories(
+    articles: Sequence[Article],
+    truth: Mapping[str, str],
+    embedder: Embedder,
+    cache: SQLiteStore,
+    *,
+    neighbourhood: bool = False,
+) -> tuple[float, float, float, int]:
+    """B-cubed precision, recall and F1 of ``find_stories`` on ``articles`` (in that
+    order), and the number of stories it found."""
+    stories = find_stories(articles, embedder, cache=cache, neighbourhood=neighbourhood)
+    found = {m.article_id: s.id for s in stories for m in s.members}
+    return (*bcubed(found, truth), len(stories))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
@@ -63,30 +86,25 @@ def main() -> int:
     ap.add_argument("--shuffles", type=int, default=0,
                     help="also group this many shuffled orders and print the spread")
     args = ap.parse_args()
-    folder = args.shared / "data" / args.set
-    articles = articles_from_docs(load_jsonl(folder / "docs.jsonl"))
-    truth = {str(r["id"]): str(r["cluster"]) for r in load_jsonl(folder / "clusters.jsonl")}
+    articles, truth = load_clusters(args.shared / "data" / args.set)
     args.cache.mkdir(parents=True, exist_ok=True)
     label = f"{args.set} (neighbourhood)" if args.neighbourhood else args.set
     print(f"{label}: {len(articles)} docs, {len(set(truth.values()))} true stories")
     embedder = SentenceTransformerEmbedder()
     scores = []
-    for seed in range(args.shuffles + 1):
-        order = list(articles)
-        if seed:
-            random.Random(seed).shuffle(order)
-        t0 = time.perf_counter()
-        with SQLiteStore(args.cache / f"{args.set}.sqlite") as cache:
-            cache.add_articles(order)
-            stories = find_stories(order, embedder, cache=cache,
-                                   neighbourhood=args.neighbourhood)
-        seconds = time.perf_counter() - t0
-        found = {m.article_id: s.id for s in stories for m in s.members}
-        p, r, f = bcubed(found, truth)
-        scores.append(f)
-        name = f"shuffle {seed}" if seed else "file order"
-        print(f"{name}: {len(stories)} stories, B-cubed precision {p:.4f} recall {r:.4f} "
-              f"F1 {f:.4f}  ({seconds:.1f}s)", flush=True)
+    with SQLiteStore(args.cache / f"{args.set}.sqlite") as cache:
+        cache.add_articles(articles)
+        for seed in range(args.shuffles + 1):
+            order = list(articles)
+            if seed:
+                random.Random(seed).shuffle(order)
+            t0 = time.perf_counter()
+            p, r, f, n = score_stories(order, truth, embedder, cache,
+                                       neighbourhood=args.neighbourhood)
+            scores.append(f)
+            name = f"shuffle {seed}" if seed else "file order"
+            print(f"{name}: {n} stories, B-cubed precision {p:.4f} recall {r:.4f} "
+                  f"F1 {f:.4f}  ({time.perf_counter() - t0:.1f}s)", flush=True)
     if args.shuffles:
         print(f"B-cubed F1 over {len(scores)} orders: mean {statistics.mean(scores):.4f}, "
               f"min {min(scores):.4f}, max {max(scores):.4f}")

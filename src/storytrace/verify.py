@@ -308,9 +308,7 @@ class Evidence:
     the share of aligned sentence pairs that keep their relative order.
     ``sentences_compared`` is false when either side had no sentence vectors
     (no embedder, or not made yet): the alignment measures are then 0 and
-    the score a lower bound (see :func:`score_ceiling`). ``neighbourhood``
-    is the pair's neighbourhood agreement within the corpus it was read in
-    (:mod:`storytrace.neighbourhood`), ``None`` for a pair read alone.
+    the score a lower bound (see :func:`score_ceiling`).
     """
 
     identical: bool
@@ -334,7 +332,12 @@ class Evidence:
     time_gap_days: float | None
     features: Mapping[str, float]
     sentences_compared: bool = True
-    neighbourhood: float | None = None
+
+    @property
+    def neighbourhood(self) -> float | None:
+        """The pair's neighbourhood agreement within the corpus it was read in
+        (:mod:`storytrace.neighbourhood`); ``None`` for a pair read alone."""
+        return self.features.get("neighbourhood")
 
 
 @dataclass(frozen=True, slots=True)
@@ -775,7 +778,6 @@ def compare_fingerprints(
         features=features,
         sentences_compared=fa.sentence_embeddings is not None
         and fb.sentence_embeddings is not None,
-        neighbourhood=neighbourhood,
     )
     score = 1.0 if identical else score_features(features, gap)
     # Copies are one story whatever the model says (a copy can be short or bare).

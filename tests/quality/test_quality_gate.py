@@ -18,12 +18,12 @@ import pytest
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(BENCH))
 
-from cluster_eval import bcubed  # noqa: E402
+from cluster_eval import load_clusters, score_stories  # noqa: E402
 from sets import SHARED, load_set  # noqa: E402
 
 from storytrace.candidates import candidate_pairs  # noqa: E402
-from storytrace.evaluate import articles_from_docs, evaluate_pairs, load_jsonl  # noqa: E402
-from storytrace.pipeline import find_stories, fingerprints_for  # noqa: E402
+from storytrace.evaluate import articles_from_docs, evaluate_pairs  # noqa: E402
+from storytrace.pipeline import fingerprints_for  # noqa: E402
 from storytrace.store import SQLiteStore  # noqa: E402
 from storytrace.verify import compute_idf  # noqa: E402
 
@@ -78,16 +78,13 @@ def test_story_clustering_holds_its_floor(name: str, real_embedder) -> None:
     folder = SHARED / "data" / name
     if not (folder / "clusters.jsonl").is_file():
         pytest.skip(f"the {name} set is not present")
-    articles = articles_from_docs(load_jsonl(folder / "docs.jsonl"))
-    truth = {str(r["id"]): str(r["cluster"]) for r in load_jsonl(folder / "clusters.jsonl")}
+    articles, truth = load_clusters(folder)
     with SQLiteStore(":memory:") as cache:  # the second run reuses the fingerprints
         cache.add_articles(articles)
         for key, neighbourhood in ((name, False), (f"{name}_neighbourhood", True)):
             if key not in FLOORS["clustering"]:
                 continue
-            stories = find_stories(articles, real_embedder, cache=cache,
-                                   neighbourhood=neighbourhood)
-            found = {m.article_id: s.id for s in stories for m in s.members}
-            p, r, f = bcubed(found, truth)
-            print(f"{key}: B-cubed P {p:.4f} R {r:.4f} F1 {f:.4f}, {len(stories)} stories")
+            p, r, f, n = score_stories(articles, truth, real_embedder, cache,
+                                       neighbourhood=neighbourhood)
+            print(f"{key}: B-cubed P {p:.4f} R {r:.4f} F1 {f:.4f}, {n} stories")
             assert f >= FLOORS["clustering"][key], f"{key} B-cubed F1 fell below its floor"
