@@ -25,6 +25,13 @@ For one new article:
    stored as they are made. The decisions are those of making them all.
 4. **Provenance** is recomputed for every story that changed, and the
    article's terms are indexed, all in one transaction.
+
+When a run has assigned its articles, it **settles** the stories it
+touched (:meth:`StoryAssigner.settle`): each of their versions is checked
+again against everything indexed by then, and moves to the story it now
+fits better. An article joins on the evidence of the articles before it;
+the first versions of two events of one kind can look like one story
+until more of each arrive, and the re-check undoes those early calls.
 """
 
 from __future__ import annotations
@@ -49,6 +56,15 @@ __all__ = ["CACHE_ARTICLES", "AssignReport", "StoryAssigner", "document_terms", 
 
 # A story joins, and two stories merge, at this mean same-story probability.
 LINK_THRESHOLD = 0.5
+# Rounds of re-checking a run's stories; a round moves only articles whose
+# fit got strictly better, and on ECB+ moves stop within three or four.
+SETTLE_ROUNDS = 4
+# Stories with more versions than this are not re-checked version by version
+# (nor re-split on a delete): each re-check verifies a version against its
+# candidates, so a stream that adds one article to a large story would
+# otherwise pay for the whole story on every call. Such a story can still
+# take in a smaller one that is re-checked.
+RECHECK_MAX_VERSIONS = 4 * LINK_SAMPLE
 # Names rarer than this (idf) link two articles through the term index.
 MIN_RARE_IDF = 2.5
 # Articles an assigner keeps in memory between assignments. A cached article
@@ -221,12 +237,19 @@ class _Cache:
 
 @dataclass(slots=True)
 class AssignReport:
-    """What a run of :meth:`StoryAssigner.assign_all` did."""
+    """What a run of :meth:`StoryAssigner.assign_all` did.
+
+    ``assigned`` articles, of which ``started`` began a story and ``joined``
+    joined one; ``merged`` stories merged into another (by an article that
+    bridged them, or on re-checking); ``moved`` versions the re-check
+    (:meth:`StoryAssigner.settle`) moved to another story.
+    """
 
     assigned: int = 0
     started: int = 0
     joined: int = 0
     merged: int = 0
+    moved: int = 0
 
 
 class StoryAssigner:
@@ -243,9 +266,9 @@ class StoryAssigner:
             advance (batch runs only, opt-in): pairs are then scored within
             it (:mod:`storytrace.neighbourhood`). A stream cannot have them:
             neighbourhoods of "the articles so far" read the topic, not the
-            event, early on (ECB+ B-cubed fell from 0.871 to 0.828), and a
-            whole-corpus neighbourhood would make a story depend on articles
-            that arrive later.
+            event, early on (ECB+ B-cubed fell from 0.871 to 0.828, measured
+            before :meth:`settle` existed), and a whole-corpus neighbourhood
+            would make a story depend on articles that arrive later.
     """
 
     def __init__(
@@ -270,14 +293,19 @@ class StoryAssigner:
         """Assign every stored article that is in no story yet, oldest first."""
         report = AssignReport()
         pending = self.store.unassigned()
+        touched: set[str] = set()
         for done, article_id in enumerate(pending, 1):
             kind = self.assign(article_id)
+            touched.add(self.store.story_ids_of([article_id])[article_id])
             report.assigned += 1
             report.started += kind == "started"
             report.joined += kind in ("joined", "merged")
             report.merged += kind == "merged"
             if on_progress is not None:
                 on_progress(done, len(pending))
+        if touched:
+            moved, merged = self.settle(touched)
+            report.moved, report.merged = moved, report.merged + merged
         return report
 
     def assign(self, article_id: str) -> str:
@@ -347,6 +375,101 @@ class StoryAssigner:
         )
         return kind
 
+    def settle(self, story_ids: Iterable[str]) -> tuple[int, int]:
+        """Check the stories ``story_ids`` again, now that later articles are indexed too.
+
+        An article joined its story on the evidence of the articles before
+        it, so early calls are made on little: the first reports of two
+        events of one kind can look like one story until more of each
+        arrive. Each round of the re-check does two things, with the same
+        rule as joining (a mean score of at least :data:`LINK_THRESHOLD`
+        against a sample of :data:`LINK_SAMPLE` versions):
+
+        1. every version of the stories moves to the story it now fits
+           best, when that fit is above both the threshold and its fit with
+           its own story's other versions (the candidate stories are those
+           of its candidates, found as in :meth:`assign`, that it matches);
+        2. two of those stories merge when their versions are, on average,
+           one story with each other.
+
+        Stories of more than :data:`RECHECK_MAX_VERSIONS` versions are not
+        re-checked version by version (cost). Rounds repeat while something
+        changes (at most :data:`SETTLE_ROUNDS`), with the corpus statistics
+        of everything indexed. Then every changed story gets its provenance
+        again and the store records each move and merge, all in one
+        transaction. The result depends only on the store and
+        ``story_ids``, so a batch replay and the stream settle alike.
+
+        Returns:
+            the versions moved and the stories merged away.
+        """
+        scorer = _PairScorer(
+            self._cache, n_docs=self.store.doc_freqs(())[0], neighbourhoods=self.neighbourhoods
+        )
+        grouping = _Regrouping(self.store)
+        checked = sorted(set(story_ids))
+        for _ in range(SETTLE_ROUNDS):
+            touching: dict[str, set[str]] = {}
+            changes = 0
+            for story_id in checked:
+                if len(grouping.versions(story_id)) > RECHECK_MAX_VERSIONS:
+                    continue
+                for x in list(grouping.versions(story_id)):
+                    here = grouping.story_of[x]
+                    hits = self._stories_matched(scorer, x, grouping)
+                    touching.setdefault(here, set()).update(hits - {here})
+                    own = [y for y in grouping.versions(here) if y != x][:LINK_SAMPLE]
+                    fit_here = scorer.mean_score(x, own)
+                    best, fit_best = None, max(fit_here, LINK_THRESHOLD)
+                    for other in sorted(hits - {here}):
+                        fit = scorer.mean_score(x, grouping.versions(other)[:LINK_SAMPLE])
+                        if fit > fit_best:  # strictly: on a tie it stays
+                            best, fit_best = other, fit
+                    if best is not None:
+                        grouping.move(x, best, f"mean score {fit_best:.3f} against its versions, "
+                                               f"{fit_here:.3f} against those of the story it left")
+                        changes += 1
+            for story_id in sorted(touching):
+                for other in sorted(touching[story_id]):
+                    a, b = grouping.versions(story_id), grouping.versions(other)
+                    if not a or not b:  # emptied by a move or merged away
+                        continue
+                    between = scorer.group_linkage(a, b)
+                    if between >= LINK_THRESHOLD:
+                        keep, gone = _survivor(story_id, len(a), other, len(b))
+                        grouping.merge(keep, gone, f"on re-checking, mean score {between:.3f} "
+                                                   "between them")
+                        changes += 1
+            if not changes:
+                break
+            checked = sorted(s for s in {*checked, *grouping.changed} if grouping.versions(s))
+        if not grouping.events:
+            return 0, 0
+        stories, removed = [], []
+        for story_id in sorted(grouping.changed):
+            if grouping.versions(story_id):
+                previous = self.store.get_story(story_id)
+                stories.append(scorer.build(story_id, grouping.versions(story_id),
+                                            previous=previous))
+            else:
+                removed.append(story_id)
+        self.store.save_stories(stories, removed=removed, events=grouping.events)
+        kinds = [event[1] for event in grouping.events]
+        return kinds.count("moved"), kinds.count("merged")
+
+    def _stories_matched(self, scorer: _PairScorer, x: str, grouping: _Regrouping) -> set[str]:
+        """The stories of the candidates of ``x`` (as :meth:`assign` finds them) it matches."""
+        scorer.load([x])
+        fp = self._cache.fps[x]
+        links = linking_terms(fp)
+        names = {t[2:] for t in links if t[0] == "e"}
+        n, df = self.store.doc_freqs(names)
+        name_idf = {t: smoothed_idf(n, df.get(t, 0)) for t in names}
+        found = sorted(stored_candidates(self.store, self.model, fp, links, name_idf) - {x})
+        grouping.read(found)
+        found = [y for y in found if y in grouping.story_of]
+        return {grouping.story_of[y] for y in scorer.matching(x, found)}
+
     # -- deleting -------------------------------------------------------------
 
     def remove(self, article_id: str) -> list[Story]:
@@ -375,7 +498,7 @@ class StoryAssigner:
             self._cache, n_docs=store.doc_freqs(())[0], neighbourhoods=self.neighbourhoods
         )
         groups = [remaining]
-        if len(remaining) <= 4 * LINK_SAMPLE:  # bigger stories are not re-split (cost)
+        if len(remaining) <= RECHECK_MAX_VERSIONS:  # bigger stories are not re-split (cost)
             scorer.load(remaining, sentences=True)
             matches = [
                 scorer.pair(x, y) for i, x in enumerate(remaining) for y in remaining[i + 1 :]
@@ -413,6 +536,54 @@ def _story(store: SQLiteStore, story_id: str) -> Story:
     if story is None:
         raise LookupError(f"story {story_id} vanished from the store")
     return story
+
+
+class _Regrouping:
+    """Story membership as a re-check changes it: the store's, with the changes laid over.
+
+    Stories are read from the store when first asked for; :meth:`move` and
+    :meth:`merge` change only this view and log the store events that say
+    why, to be written together at the end.
+    """
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self.store = store
+        self.members: dict[str, list[str]] = {}
+        self.story_of: dict[str, str] = {}
+        self.changed: set[str] = set()
+        self.events: list[tuple[str, str, str | None, str | None, str]] = []
+
+    def read(self, article_ids: Iterable[str]) -> None:
+        """Know the stories of ``article_ids`` (those in a story)."""
+        unknown = [x for x in article_ids if x not in self.story_of]
+        for story_id in sorted(set(self.store.story_ids_of(unknown).values())):
+            self.versions(story_id)
+
+    def versions(self, story_id: str) -> list[str]:
+        """The story's versions now, the original first (empty once it is gone)."""
+        if story_id not in self.members:
+            story = self.store.get_story(story_id)
+            self.members[story_id] = [m.article_id for m in story.members] if story else []
+            self.story_of.update((x, story_id) for x in self.members[story_id])
+        return self.members[story_id]
+
+    def move(self, x: str, to: str, reason: str) -> None:
+        source = self.story_of[x]
+        self.members[source].remove(x)
+        self.members[to].append(x)
+        self.story_of[x] = to
+        self.changed.update((source, to))
+        self.events.append((to, "moved", x, source, reason))
+        if not self.members[source]:
+            self.events.append((source, "emptied", None, None, "its last version moved"))
+
+    def merge(self, keep: str, gone: str, reason: str) -> None:
+        for x in self.members[gone]:
+            self.story_of[x] = keep
+        self.members[keep] += self.members[gone]
+        self.members[gone] = []
+        self.changed.update((keep, gone))
+        self.events.append((keep, "merged", None, gone, reason))
 
 
 class _PairScorer:
@@ -481,15 +652,15 @@ class _PairScorer:
         assert self.new_id is not None
         return self.pair(self.new_id, other)
 
-    def plausible(self, others: Sequence[str]) -> list[str]:
-        """Those of ``others`` that could be one story with the new article.
+    def plausible(self, others: Sequence[str], base: str | None = None) -> list[str]:
+        """Those of ``others`` that could be one story with ``base`` (default: the new article).
 
         Each pair is verified first with the sentence vectors at hand; the
         ones that could reach the link line once sentence vectors are made
         (:func:`score_ceiling`) get them, all in one batch.
         """
-        assert self.new_id is not None
-        new = self.new_id
+        new = base if base is not None else self.new_id
+        assert new is not None
         self.load([new, *others])
         fps = self.loaded.fps
         out = []
@@ -505,9 +676,30 @@ class _PairScorer:
             self.load([new, *out], sentences=True)
         return out
 
+    def matching(self, x: str, others: Sequence[str]) -> list[str]:
+        """Those of ``others`` that ``x`` matches as one story."""
+        # Every stored match is final (made with sentence vectors, or
+        # unable to reach the link line with them), so only fresh pairs
+        # need the rough first pass.
+        self.plausible([y for y in others if self._known(x, y) is None], base=x)
+        return [y for y in others if self.final(x, y).same_story]
+
+    def _known(self, x: str, y: str) -> Match | None:
+        return self.matches.get((x, y)) or self.matches.get((y, x))
+
+    def final(self, x: str, y: str) -> Match:
+        """The match of ``x`` and ``y``, in whichever order it was made first."""
+        return self._known(x, y) or self.pair(x, y)
+
+    def mean_score(self, x: str, others: Sequence[str]) -> float:
+        """Mean score of ``x`` against ``others`` (0 when there are none)."""
+        if not others:
+            return 0.0
+        self.load([x, *others], sentences=True)
+        return sum(self.score_ids(x, y) for y in others) / len(others)
+
     def score_ids(self, x: str, y: str) -> float:
-        key = (x, y) if (x, y) in self.matches or (y, x) not in self.matches else (y, x)
-        return self.pair(*key).score
+        return self.final(x, y).score
 
     def linkage(self, story: Story | None) -> float:
         """Mean score of the new article against (a sample of) a story's versions."""

@@ -815,7 +815,8 @@ def reindex_command(
         report = recluster(db, _embedder(model))
         stories = sum(1 for _ in db.iter_stories())
     out.print(f"{report.assigned} articles in {stories} stories "
-              f"({report.merged} merges)", highlight=False)
+              f"({report.merged} merges, {report.moved} versions moved on re-checking)",
+              highlight=False)
 
 
 @app.command("delete")

@@ -241,8 +241,8 @@ def find_stories(
         neighbourhood: experimental, needs an embedder: score every pair
             within the whole batch's neighbourhoods
             (:class:`~storytrace.neighbourhood.Neighbourhoods`), as
-            ``run_pairs`` does with the same flag. ECB+ B-cubed F1 0.871 ->
-            0.899; the stories then depend on the whole batch, so a stream
+            ``run_pairs`` does with the same flag. ECB+ B-cubed F1 0.914 ->
+            0.924; the stories then depend on the whole batch, so a stream
             of the same articles no longer gives the same ones.
 
     Returns:
@@ -272,8 +272,10 @@ def update_stories(
     """Put every stored article that is in no story yet into its story (incremental).
 
     Fingerprints missing for ``embedder`` are made first; articles are then
-    assigned one at a time, oldest first. Stories, merges and the index
-    persist in the store, so a later call continues where this one ended.
+    assigned one at a time, oldest first, and the stories they touched are
+    then re-checked (:meth:`~storytrace.assign.StoryAssigner.settle`).
+    Stories, merges and the index persist in the store, so a later call
+    continues where this one ended.
     ``cache_articles`` caps the articles held in memory meanwhile (about
     100 KB each); ``neighbourhoods`` are a batch's, for
     :func:`find_stories` (see :class:`~storytrace.assign.StoryAssigner`).

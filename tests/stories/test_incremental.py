@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -10,8 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from fixtures import BAKERY, FLOOD, FLOOD_REWRITE
+from storytrace.assign import StoryAssigner
 from storytrace.cli import app
 from storytrace.demo import corpus_path
+from storytrace.model import Story
 from storytrace.pipeline import recluster, remove_article, scan, update_stories
 from storytrace.store import SQLiteStore
 
@@ -64,6 +67,59 @@ def test_new_articles_join_without_rebuilding(tmp_path: Path, hashing) -> None:
         [flood] = [s for s in store.iter_stories() if len(s.members) == 2]
         kinds = [e[1] for e in store.story_events(flood.id)]
         assert kinds == ["started", "joined"]
+
+
+def _flood_copies_and_bakery(tmp_path: Path, store: SQLiteStore, hashing, copies: int) -> Story:
+    """Stores ``copies`` verbatim copies of FLOOD (one per folder) and BAKERY; their story."""
+    for k in range(copies):
+        (tmp_path / f"site{k}").mkdir()
+        (tmp_path / f"site{k}" / "flood.txt").write_text(FLOOD)
+    (tmp_path / "site0" / "bakery.txt").write_text(BAKERY)
+    scan([str(tmp_path)], store, embedder=hashing)
+    [flood] = [s for s in store.iter_stories() if len(s.members) == copies]
+    return flood
+
+
+def _rewrite(store: SQLiteStore, *groups: tuple[str, list[str]]) -> None:
+    """Overwrite stories by hand: ``(story id, member ids)`` each (as a wrong early call would)."""
+    member = {m.article_id: m for s in store.iter_stories() for m in s.members}
+    old = [s.id for s in store.iter_stories()]
+    stories = [Story(id=sid, headline="", original=ids[0],
+                     members=[dataclasses.replace(member[x]) for x in ids]) for sid, ids in groups]
+    store.save_stories(stories, removed=[x for x in old if x not in dict(groups)])
+
+
+def test_the_recheck_moves_a_version_that_joined_the_wrong_story(tmp_path: Path, hashing):
+    with SQLiteStore(tmp_path / "s.sqlite") as store:
+        flood = _flood_copies_and_bakery(tmp_path, store, hashing, copies=3)
+        [bakery] = [s for s in store.iter_stories() if s.id != flood.id]
+        a, b, c = (m.article_id for m in flood.members)
+        # c joined the bakery's story early, on too little evidence
+        _rewrite(store, (flood.id, [a, b]), (bakery.id, [bakery.original, c]))
+        assert StoryAssigner(store, hashing).settle([bakery.id]) == (1, 0)
+        assert _partition(store) == {frozenset({a, b, c}), frozenset({bakery.original})}
+        moved = [e for e in store.story_events(flood.id) if e[1] == "moved"]
+        assert [(e[2], e[3]) for e in moved] == [(c, bakery.id)]
+        assert "against its versions" in moved[0][4]
+        # settled stories stay settled
+        assert StoryAssigner(store, hashing).settle([flood.id, bakery.id]) == (0, 0)
+
+
+def test_the_recheck_merges_two_stories_that_are_one(tmp_path: Path, hashing):
+    with SQLiteStore(tmp_path / "s.sqlite") as store:
+        flood = _flood_copies_and_bakery(tmp_path, store, hashing, copies=4)
+        [bakery] = [s for s in store.iter_stories() if s.id != flood.id]
+        a, b, c, d = (m.article_id for m in flood.members)
+        # Two halves of one story, each version as close to its own half as
+        # to the other: no version moves, the two stories merge.
+        _rewrite(store, (flood.id, [a, b]), ("s-other-half", [c, d]),
+                 (bakery.id, [bakery.original]))
+        assert StoryAssigner(store, hashing).settle(["s-other-half"]) == (0, 1)
+        assert _partition(store) == {frozenset({a, b, c, d}), frozenset({bakery.original})}
+        [survivor] = [s for s in store.iter_stories() if len(s.members) == 4]
+        merged = [e for e in store.story_events(survivor.id) if e[1] == "merged"]
+        assert len(merged) == 1 and merged[0][3] in {flood.id, "s-other-half"} - {survivor.id}
+        assert store.integrity_check() == "ok"
 
 
 def test_deleting_an_article_updates_its_story(tmp_path: Path, hashing) -> None:

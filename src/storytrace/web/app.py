@@ -281,7 +281,8 @@ def create_app(
             assigned = update_stories(db, embedder)
         return {"read": report.read, "stored": report.stored, "duplicates": report.duplicates,
                 "failed": [{"input": f.origin, "reason": f.reason} for f in report.failures],
-                "stories_started": assigned.started, "stories_joined": assigned.joined}
+                "stories_started": assigned.started, "stories_joined": assigned.joined,
+                "stories_merged": assigned.merged, "versions_moved": assigned.moved}
 
     @app.post("/api/ingest/files", tags=["ingest"], dependencies=[Depends(require_token)],
               responses=_WRITE)
