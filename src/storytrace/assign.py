@@ -403,9 +403,8 @@ class StoryAssigner:
         Returns:
             the versions moved and the stories merged away.
         """
-        scorer = _PairScorer(
-            self._cache, n_docs=self.store.doc_freqs(())[0], neighbourhoods=self.neighbourhoods
-        )
+        scorer = _PairScorer(self._cache, n_docs=self.store.doc_freqs(())[0],
+                             neighbourhoods=self.neighbourhoods, keep_matches=False)
         grouping = _Regrouping(self.store)
         checked = sorted(set(story_ids))
         for _ in range(SETTLE_ROUNDS):
@@ -592,7 +591,11 @@ class _PairScorer:
     The idf of every word of every article it touches is fetched from the
     store's counts as articles are loaded, so scores use exact corpus
     statistics: ``n_docs`` articles, with the new article (not yet indexed)
-    counted in.
+    counted in. Every verdict (score, one story or not) is kept; the whole
+    :class:`Match` (evidence, aligned sentences) only with ``keep_matches``,
+    since a re-check of a long run makes tens of thousands of pairs and
+    needs only their verdicts (the matches took ~100 KB per article on a
+    generated 2,000-article stream).
     """
 
     def __init__(
@@ -602,13 +605,16 @@ class _PairScorer:
         n_docs: int,
         new_id: str | None = None,
         neighbourhoods: Neighbourhoods | None = None,
+        keep_matches: bool = True,
     ) -> None:
         self.loaded = cache
         self.n_docs = n_docs
         self.new_id = new_id
         self.neighbourhoods = neighbourhoods
+        self.keep_matches = keep_matches
         self.idf: dict[str, float] = {}
         self.matches: dict[tuple[str, str], Match] = {}
+        self.verdicts: dict[tuple[str, str], tuple[float, bool]] = {}
         self._seen: set[str] = set()
 
     def article(self, x: str) -> Article:
@@ -641,11 +647,22 @@ class _PairScorer:
         )
 
     def pair(self, x: str, y: str) -> Match:
-        """The match of ``x`` with ``y`` (in that order), verified once, sentence vectors made."""
-        if (x, y) not in self.matches:
-            self.load([x, y], sentences=True)
-            self.matches[(x, y)] = self._compare(x, y)
-        return self.matches[(x, y)]
+        """The match of ``x`` with ``y`` (in that order), sentence vectors made.
+
+        Verified once when matches are kept, on every call otherwise.
+        """
+        if (x, y) in self.matches:
+            return self.matches[(x, y)]
+        self.load([x, y], sentences=True)
+        match = self._compare(x, y)
+        self._record(x, y, match)
+        return match
+
+    def _record(self, x: str, y: str, match: Match) -> None:
+        """Keep the final verdict on ``(x, y)`` (and its match, if matches are kept)."""
+        self.verdicts[(x, y)] = (match.score, match.same_story)
+        if self.keep_matches:
+            self.matches[(x, y)] = match
 
     def match(self, other: str) -> Match:
         """The new article against one stored article."""
@@ -669,7 +686,7 @@ class _PairScorer:
             if _could_change(rough, fps[new], fps[other]):
                 out.append(other)
             else:  # nothing left to make: this is the match
-                self.matches[(new, other)] = rough
+                self._record(new, other, rough)
                 if rough.score >= LINK_THRESHOLD:
                     out.append(other)
         if out:
@@ -678,18 +695,22 @@ class _PairScorer:
 
     def matching(self, x: str, others: Sequence[str]) -> list[str]:
         """Those of ``others`` that ``x`` matches as one story."""
-        # Every stored match is final (made with sentence vectors, or
+        # Every kept verdict is final (made with sentence vectors, or
         # unable to reach the link line with them), so only fresh pairs
         # need the rough first pass.
         self.plausible([y for y in others if self._known(x, y) is None], base=x)
-        return [y for y in others if self.final(x, y).same_story]
+        return [y for y in others if self.verdict(x, y)[1]]
 
-    def _known(self, x: str, y: str) -> Match | None:
-        return self.matches.get((x, y)) or self.matches.get((y, x))
+    def _known(self, x: str, y: str) -> tuple[float, bool] | None:
+        return self.verdicts.get((x, y)) or self.verdicts.get((y, x))
 
-    def final(self, x: str, y: str) -> Match:
-        """The match of ``x`` and ``y``, in whichever order it was made first."""
-        return self._known(x, y) or self.pair(x, y)
+    def verdict(self, x: str, y: str) -> tuple[float, bool]:
+        """Score and same-story verdict of ``x`` and ``y``, in whichever order first made."""
+        known = self._known(x, y)
+        if known is None:
+            match = self.pair(x, y)
+            known = (match.score, match.same_story)
+        return known
 
     def mean_score(self, x: str, others: Sequence[str]) -> float:
         """Mean score of ``x`` against ``others`` (0 when there are none)."""
@@ -699,7 +720,7 @@ class _PairScorer:
         return sum(self.score_ids(x, y) for y in others) / len(others)
 
     def score_ids(self, x: str, y: str) -> float:
-        return self.final(x, y).score
+        return self.verdict(x, y)[0]
 
     def linkage(self, story: Story | None) -> float:
         """Mean score of the new article against (a sample of) a story's versions."""
