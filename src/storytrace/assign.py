@@ -56,8 +56,9 @@ __all__ = ["CACHE_ARTICLES", "AssignReport", "StoryAssigner", "document_terms", 
 
 # A story joins, and two stories merge, at this mean same-story probability.
 LINK_THRESHOLD = 0.5
-# Rounds of re-checking a run's stories; a round moves only articles whose
-# fit got strictly better, and on ECB+ moves stop within three or four.
+# Rounds of re-checking a run's stories. A round can leave a version that
+# fits better elsewhere because of a move made after it was checked; the
+# cap bounds the cost (each round re-verifies every version checked).
 SETTLE_ROUNDS = 4
 # Stories with more versions than this are not re-checked version by version
 # (nor re-split on a delete): each re-check verifies a version against its
