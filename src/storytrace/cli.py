@@ -289,6 +289,11 @@ def _print_stories(result: ScanResult) -> None:
         title=f"{len(multi)} stories with more than one version "
         f"({len(result.stories) - len(multi)} single articles not listed)",
     )
+    placed = result.assigned
+    if placed.assigned:
+        out.print(f"this run placed {placed.assigned} articles ({placed.started} started a "
+                  f"story, {placed.joined} joined one); merges: {placed.merged}; versions the "
+                  f"re-check moved: {placed.moved}", highlight=False)
 
 
 def _story_table(stories: list[Story], articles: dict[str, Article], *, title: str) -> None:

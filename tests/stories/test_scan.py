@@ -43,6 +43,13 @@ def test_scan_groups_copies_and_writes_a_safe_report(tmp_path: Path) -> None:
     html = report.read_text()
     assert "<script" not in html  # the normalizer drops tags; the template escapes the rest
     assert "Marrowby" in html
+    # without --json: the stories table, and what this run did
+    again = runner.invoke(app, ["scan", str(pages), "--store", str(tmp_path / "t.sqlite"),
+                                "--model", "none"])
+    assert again.exit_code == 0, again.output
+    said = " ".join(again.output.split())  # as the terminal's width wrapped it
+    assert "this run placed 3 articles (2 started a story, 1 joined one)" in said
+    assert "versions the re-check moved: 0" in said
 
 
 def test_report_escapes_article_text_and_refuses_script_urls() -> None:
