@@ -573,7 +573,9 @@ class _Regrouping:
         self.members[to].append(x)
         self.story_of[x] = to
         self.changed.update((source, to))
+        # Both stories say it: the one it joined, and the one it left.
         self.events.append((to, "moved", x, source, reason))
+        self.events.append((source, "left", x, to, reason))
         if not self.members[source]:
             self.events.append((source, "emptied", None, None, "its last version moved"))
 

@@ -101,6 +101,8 @@ def test_the_recheck_moves_a_version_that_joined_the_wrong_story(tmp_path: Path,
         moved = [e for e in store.story_events(flood.id) if e[1] == "moved"]
         assert [(e[2], e[3]) for e in moved] == [(c, bakery.id)]
         assert "against its versions" in moved[0][4]
+        left = [e for e in store.story_events(bakery.id) if e[1] == "left"]
+        assert [(e[2], e[3]) for e in left] == [(c, flood.id)]
         # settled stories stay settled
         assert StoryAssigner(store, hashing).settle([flood.id, bakery.id]) == (0, 0)
 
