@@ -91,6 +91,22 @@ def stored_idf(store: SQLiteStore, terms: set[str]) -> dict[str, float]:
     return {t: smoothed_idf(n, df.get(t, 0)) for t in terms}
 
 
+def name_idf(
+    store: SQLiteStore, links: set[str], new_terms: set[str] | None = None
+) -> tuple[int, dict[str, float]]:
+    """The store's indexed-article count and the idf of the names among ``links``.
+
+    ``new_terms``, the words of an article not indexed yet, are counted in
+    as indexing it will count them, so its candidates are found with the
+    statistics a batch run over the same articles would use.
+    """
+    names = {t[2:] for t in links if t[0] == "e"}
+    n, df = store.doc_freqs(names)
+    if new_terms is None:
+        return n, {t: smoothed_idf(n, df.get(t, 0)) for t in names}
+    return n, {t: smoothed_idf(n + 1, df.get(t, 0) + (t in new_terms)) for t in names}
+
+
 def stored_candidates(
     store: SQLiteStore,
     model: str,
@@ -138,10 +154,8 @@ def match_stored(
     model = embedder.name if embedder is not None else ""
     terms = document_terms(article)
     links = linking_terms(fp)
-    names = {t[2:] for t in links if t[0] == "e"}
-    n, df = store.doc_freqs(names)
-    name_idf = {t: smoothed_idf(n + 1, df.get(t, 0) + (t in terms)) for t in names}
-    found = stored_candidates(store, model, fp, links, name_idf) - {article.id}
+    _, idf_of_names = name_idf(store, links, terms)
+    found = stored_candidates(store, model, fp, links, idf_of_names) - {article.id}
     indexed = sorted(store.story_ids_of(found))
     found_at = perf_counter()
     fps = store.get_fingerprints(indexed, model)
@@ -321,10 +335,8 @@ class StoryAssigner:
         article, fp = self._cache.articles[article_id], self._cache.fps[article_id]
         terms = self._cache.document_terms(article_id)
         links = linking_terms(fp)
-        names = {t[2:] for t in links if t[0] == "e"}
-        n, df = store.doc_freqs(names)
-        name_idf = {t: smoothed_idf(n + 1, df.get(t, 0) + (t in terms)) for t in names}
-        candidates = stored_candidates(store, self.model, fp, links, name_idf) - {article_id}
+        n, idf_of_names = name_idf(store, links, terms)
+        candidates = stored_candidates(store, self.model, fp, links, idf_of_names) - {article_id}
         story_of = store.story_ids_of(candidates)
         candidates = {c for c in candidates if c in story_of}  # only indexed articles
 
@@ -408,6 +420,7 @@ class StoryAssigner:
                              neighbourhoods=self.neighbourhoods, keep_matches=False)
         grouping = _Regrouping(self.store)
         checked = sorted(set(story_ids))
+        found_of: dict[str, list[str]] = {}
         for _ in range(SETTLE_ROUNDS):
             touching: dict[str, set[str]] = {}
             changes = 0
@@ -416,7 +429,7 @@ class StoryAssigner:
                     continue
                 for x in list(grouping.versions(story_id)):
                     here = grouping.story_of[x]
-                    hits = self._stories_matched(scorer, x, grouping)
+                    hits = self._stories_matched(scorer, x, grouping, found_of)
                     touching.setdefault(here, set()).update(hits - {here})
                     own = [y for y in grouping.versions(here) if y != x][:LINK_SAMPLE]
                     fit_here = scorer.mean_score(x, own)
@@ -457,15 +470,22 @@ class StoryAssigner:
         kinds = [event[1] for event in grouping.events]
         return kinds.count("moved"), kinds.count("merged")
 
-    def _stories_matched(self, scorer: _PairScorer, x: str, grouping: _Regrouping) -> set[str]:
-        """The stories of the candidates of ``x`` (as :meth:`assign` finds them) it matches."""
-        scorer.load([x])
-        fp = self._cache.fps[x]
-        links = linking_terms(fp)
-        names = {t[2:] for t in links if t[0] == "e"}
-        n, df = self.store.doc_freqs(names)
-        name_idf = {t: smoothed_idf(n, df.get(t, 0)) for t in names}
-        found = sorted(stored_candidates(self.store, self.model, fp, links, name_idf) - {x})
+    def _stories_matched(
+        self, scorer: _PairScorer, x: str, grouping: _Regrouping, found_of: dict[str, list[str]]
+    ) -> set[str]:
+        """The stories of the candidates of ``x`` (as :meth:`assign` finds them) it matches.
+
+        ``found_of`` keeps each article's candidates across the rounds of one
+        re-check: the index does not change until the re-check writes.
+        """
+        if x not in found_of:
+            scorer.load([x])
+            fp = self._cache.fps[x]
+            links = linking_terms(fp)
+            _, idf_of_names = name_idf(self.store, links)
+            found_of[x] = sorted(
+                stored_candidates(self.store, self.model, fp, links, idf_of_names) - {x})
+        found = found_of[x]
         grouping.read(found)
         found = [y for y in found if y in grouping.story_of]
         return {grouping.story_of[y] for y in scorer.matching(x, found)}
