@@ -56,6 +56,8 @@ def main() -> int:
     ap.add_argument("--json", type=Path)
     ap.add_argument("--neighbourhood", action="store_true",
                     help="read each set's documents as a corpus (experimental; see run_pairs)")
+    ap.add_argument("--no-stories", action="store_true",
+                    help="judge each pair alone, not within its set's stories (see run_pairs)")
     args = ap.parse_args()
     embedder = HashingEmbedder() if args.hashing else SentenceTransformerEmbedder()
     data = args.shared / "data"
@@ -63,7 +65,7 @@ def main() -> int:
     only = set(filter(None, args.only.split(",")))
     t0 = time.perf_counter()
 
-    run = partial(evaluate_pairs, neighbourhood=args.neighbourhood)
+    run = partial(evaluate_pairs, neighbourhood=args.neighbourhood, stories=not args.no_stories)
 
     def want(name: str) -> bool:
         return not only or name in only
@@ -102,7 +104,7 @@ def main() -> int:
         )
 
     print(
-        f"{'set':10} {'pairs':>6} {'P':>6} {'R':>6} {'F1':>6} {'AUC':>6} {'r':>6} | "
+        f"{'set':10} {'pairs':>6} {'P':>6} {'R':>6} {'F1':>6} {'F1 alone':>8} {'AUC':>6} {'r':>6} | "
         f"{'MH F1':>6} {'MH r':>6} | {'cos F1':>6} {'cos t':>6} {'cos r':>6} | {'time s':>7}"
     )
     for r in results:
@@ -113,7 +115,7 @@ def main() -> int:
 
         print(
             f"{r.name:10} {r.n_pairs:6d} {f(m['precision'])} {f(m['recall'])} {f(m['f1'])} "
-            f"{f(m['auc'])} {f(m.get('pearson'))} | {f(b['minhash_f1'])} "
+            f"  {f(m['pair_f1'])} {f(m['auc'])} {f(m.get('pearson'))} | {f(b['minhash_f1'])} "
             f"{f(b.get('minhash_pearson'))} | {f(b.get('cosine_f1'))} "
             f"{f(b.get('cosine_threshold'))} {f(b.get('cosine_pearson'))} | "
             f"{r.timings['total_s']:7.1f}"

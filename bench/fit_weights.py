@@ -82,7 +82,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float = 1.0) -
 def features_of(docs, pairs, embedder) -> tuple[np.ndarray, np.ndarray]:
     arts = articles_from_docs(docs)
     ids = [(str(p["a"]), str(p["b"])) for p in pairs]
-    matches, _, _ = run_pairs(arts, ids, embedder, neighbourhood=True)
+    matches, _, _ = run_pairs(arts, ids, embedder, neighbourhood=True, stories=False)
     x = np.array([[m.evidence.features.get(k, np.nan) for k in COLUMNS] for m in matches])
     o = np.array(
         [

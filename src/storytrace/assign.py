@@ -45,7 +45,7 @@ from storytrace.candidates import MAX_BUCKET, MIN_COSINE, NEIGHBOURS, linking_te
 from storytrace.cluster import LINK_SAMPLE, average_linkage
 from storytrace.fingerprint import Embedder, Fingerprint, band_keys, with_sentence_vectors
 from storytrace.fingerprint.shingles import tokens
-from storytrace.model import Article, Derivation, Story
+from storytrace.model import Article, Derivation, Story, story_id_for
 from storytrace.neighbourhood import Neighbourhoods
 from storytrace.provenance import build_story, derivations
 from storytrace.store import SQLiteStore
@@ -356,7 +356,7 @@ class StoryAssigner:
         removed: list[str] = []
         previous: Story | None = None
         if not joinable:
-            story_id = f"s{article.id[:12]}"
+            story_id = _new_story_id(store, article.id)
             members = [article.id]
             kind = "started"
             events.append((story_id, "started", article.id, None, "no indexed story matched"))
@@ -524,8 +524,10 @@ class StoryAssigner:
                 scorer.pair(x, y) for i, x in enumerate(remaining) for y in remaining[i + 1 :]
             ]
             groups = average_linkage(remaining, matches, scorer.score_ids)
-        stories = [scorer.build(story_id if i == 0 else f"s{g[0][:12]}", g)
-                   for i, g in enumerate(groups)]
+        ids = [story_id]
+        for g in groups[1:]:
+            ids.append(_new_story_id(store, g[0], taken=ids))
+        stories = [scorer.build(sid, g) for sid, g in zip(ids, groups, strict=True)]
         events = [(story_id, "removed", article_id, None, "the article was deleted")]
         events += [(s.id, "split", article_id, story_id,
                     "its link to the rest went with the deleted article") for s in stories[1:]]
@@ -542,6 +544,14 @@ class StoryAssigner:
         )
         scorer.load(ids, sentences=True)
         return derivations([scorer.article(x) for x in ids], lambda a, b: scorer.pair(a.id, b.id))
+
+
+def _new_story_id(store: SQLiteStore, founder: str, taken: Sequence[str] = ()) -> str:
+    """An id for a story ``founder`` starts that no stored story (nor ``taken``) has."""
+    attempt = 0
+    while (sid := story_id_for(founder, attempt)) in taken or store.get_story(sid) is not None:
+        attempt += 1
+    return sid
 
 
 def _survivor(a: str, size_a: int, b: str, size_b: int) -> tuple[str, str]:

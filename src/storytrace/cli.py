@@ -520,6 +520,15 @@ NeighbourhoodOption = Annotated[
         "the documents are (higher ECB+ F1, lower on the demo corpus; see README).",
     ),
 ]
+StoriesOption = Annotated[
+    bool,
+    typer.Option(
+        "--stories/--no-stories",
+        help="Judge each pair within the stories of the documents in the pairs, as "
+        "`storytrace cluster` groups them (default), or on its own evidence alone. "
+        "The score is the pair's own either way.",
+    ),
+]
 DocsOption = Annotated[
     Path,
     typer.Option(
@@ -540,10 +549,13 @@ def pairs_command(
     out_path: Annotated[Path, typer.Option("--out", help="Where the verdicts go (JSON lines).")],
     model: ModelOption = DEFAULT_MODEL,
     neighbourhood: NeighbourhoodOption = False,
+    stories: StoriesOption = True,
 ) -> None:
     """Verify every pair of a batch, without a store.
 
     Writes one {"a","b","same_story","relation","score"} line per pair.
+    By default a pair's verdict is whether the stories of the documents in
+    the pairs hold both; ``score`` is the pair's own probability.
     """
     try:
         doc_rows, pair_rows = load_jsonl(docs), load_jsonl(pairs)
@@ -557,7 +569,9 @@ def pairs_command(
     if missing:
         err.print(f"[red]error:[/] {pairs}: ids not in {docs}: {', '.join(missing[:5])}")
         raise typer.Exit(2)
-    matches, _, _ = run_pairs(articles, ids, _embedder(model), neighbourhood=neighbourhood)
+    matches, _, _ = run_pairs(
+        articles, ids, _embedder(model), neighbourhood=neighbourhood, stories=stories
+    )
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with out_path.open("w", encoding="utf-8") as fh:
         for m in matches:
@@ -669,6 +683,7 @@ def eval_command(
     model: ModelOption = DEFAULT_MODEL,
     json_out: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
     neighbourhood: NeighbourhoodOption = False,
+    stories: StoriesOption = True,
 ) -> None:
     """Score matching on a labelled set: P, R, F1, AUC, Pearson, relations, and two baselines."""
     if demo:
@@ -697,6 +712,7 @@ def eval_command(
         graded=(lambda p: sign * float(p[graded])) if graded else None,
         true_relation=(lambda p: p.get(relation_field)) if relation_field else None,
         neighbourhood=neighbourhood,
+        stories=stories,
     )
     figures = {"set": result.name, "pairs": result.n_pairs, **result.metrics,
                "baselines": result.baselines, "relations": result.relations,
@@ -714,6 +730,9 @@ def eval_command(
 
     table.add_row("storytrace", f(m["precision"]), f(m["recall"]), f(m["f1"]), f(m["auc"]),
                   f(m.get("pearson")))
+    if stories:
+        table.add_row("  pair score >= 0.5 alone", f(m["pair_precision"]), f(m["pair_recall"]),
+                      f(m["pair_f1"]), "", "")
     table.add_row("MinHash J>=0.5", "", f(b["minhash_recall"]), f(b["minhash_f1"]),
                   f(b["minhash_auc"]), f(b.get("minhash_pearson")))
     if "cosine_f1" in b:

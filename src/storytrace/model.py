@@ -26,6 +26,7 @@ __all__ = [
     "StoryMember",
     "article_id",
     "as_utc",
+    "story_id_for",
 ]
 
 ContentType = Literal["text", "html"]
@@ -133,6 +134,20 @@ def article_id(body: str, address: str | None = None) -> str:
     digest.update(b"\x00")
     digest.update(body.encode("utf-8"))
     return digest.hexdigest()[:16]
+
+
+def story_id_for(founder: str, attempt: int = 0) -> str:
+    """The id of a story named after an article that founded it.
+
+    A hash of the article's *whole* id, not a prefix of it: ids a user
+    gives (a docs file's ``"id"``, a URL) often share a long prefix
+    (``article-000001``, ``article-000002``), and stories named by a prefix
+    overwrote each other. ``attempt`` > 0 gives the next id for the same
+    founder, for when that one is taken (an article that founded a story
+    and moved on can head another after a split).
+    """
+    key = founder if attempt == 0 else f"{founder}\x00{attempt}"
+    return "s" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from storytrace.model import Article, Derivation, Story, StoryMember, as_utc
+from storytrace.model import Article, Derivation, Story, StoryMember, as_utc, story_id_for
 from storytrace.verify import Match
 
 __all__ = ["build_story", "derivations", "likely_original", "same_outlet"]
@@ -140,7 +140,7 @@ def build_story(
         )
     headline = original.title or " ".join(original.body.split()[:12])
     return Story(
-        id=f"s{original.id[:12]}",
+        id=story_id_for(original.id),
         headline=headline,
         original=original.id,
         members=tuple(members),

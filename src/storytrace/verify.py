@@ -54,6 +54,7 @@ __all__ = [
     "default_embedder",
     "entity_terms",
     "score_ceiling",
+    "with_story_verdict",
 ]
 
 Relation = Literal[
@@ -344,8 +345,10 @@ class Evidence:
 class Match:
     """The verdict on a pair of articles (ids ``a`` and ``b``).
 
-    ``score`` is the calibrated probability that the two tell one story;
-    ``same_story`` is ``score >= 0.5``.
+    ``score`` is the calibrated probability, from the pair's own evidence,
+    that the two tell one story. ``same_story`` is ``score >= 0.5`` for a
+    pair judged alone; a pair judged within the stories of a batch
+    (:func:`with_story_verdict`) takes the stories' verdict instead.
     """
 
     a: str
@@ -670,6 +673,11 @@ def score_ceiling(match: Match) -> float:
     return max(match.score, score_features(features, ev.time_gap_days))
 
 
+def _is_copy(ev: Evidence) -> bool:
+    """Most of the words in the same order: a copy, cut or whole."""
+    return ev.jaccard5 >= 0.5 or max(ev.containment_ab, ev.containment_ba) >= 0.8
+
+
 def _relation(ev: Evidence, same: bool, la: int, lb: int) -> Relation:
     """Name the relation from the evidence (copies first, then rewrites, then events)."""
     if ev.identical or ev.jaccard5 >= 0.9:
@@ -781,11 +789,31 @@ def compare_fingerprints(
     )
     score = 1.0 if identical else score_features(features, gap)
     # Copies are one story whatever the model says (a copy can be short or bare).
-    if jac5 >= 0.5 or max(c_ab, c_ba) >= 0.8:
+    if _is_copy(ev):
         score = max(score, 0.99)
     same = score >= 0.5
     relation = _relation(ev, same, n3a, n3b)
     return Match(a=a.id, b=b.id, same_story=same, relation=relation, score=score, evidence=ev)
+
+
+def with_story_verdict(match: Match, same_story: bool, fa: Fingerprint, fb: Fingerprint) -> Match:
+    """``match`` with the verdict of the stories its two articles were grouped into.
+
+    Stories are built from many pairs: a reworded brief and an independent
+    report of one event may share little with each other and much with the
+    story's other versions, and two reports that look alike may each fit
+    their own event's crowd better. The relation is named again for the
+    new verdict (one story: excerpt, rewrite, follow-up or same event; two:
+    related). ``score`` stays the pair's own probability. A copy is one
+    story whatever the stories say.
+    """
+    if same_story == match.same_story or (not same_story and _is_copy(match.evidence)):
+        return match
+    relation: Relation = "related"
+    if same_story:
+        relation = _relation(match.evidence, True, len(fa.shingles3), len(fb.shingles3))
+    return Match(a=match.a, b=match.b, same_story=same_story, relation=relation,
+                 score=match.score, evidence=match.evidence)
 
 
 def compare(

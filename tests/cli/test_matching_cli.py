@@ -106,3 +106,52 @@ def test_cluster_writes_a_story_per_document(tmp_path: Path) -> None:
     rows = {r["id"]: r["story"] for r in map(json.loads, out.read_text().splitlines())}
     assert set(rows) == {"flood", "copy", "spun", "bakery"}
     assert rows["flood"] == rows["copy"] != rows["bakery"]
+
+
+def test_cluster_keeps_every_story_when_ids_share_a_long_prefix(tmp_path: Path) -> None:
+    # Story ids were once the founder's id cut to 12 characters, so these
+    # three different stories got one id and two of them vanished from the
+    # output.
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text("".join(json.dumps(d) + "\n" for d in [
+        {"id": "article-000001", "text": FLOOD},
+        {"id": "article-000002", "text": BAKERY},
+        {"id": "article-000003", "text": FLOOD},
+    ]))
+    out = tmp_path / "stories.jsonl"
+    result = runner.invoke(app, ["cluster", "--docs", str(docs), "--out", str(out),
+                                 "--model", "none"])
+    assert result.exit_code == 0, result.output
+    rows = {r["id"]: r["story"] for r in map(json.loads, out.read_text().splitlines())}
+    assert set(rows) == {"article-000001", "article-000002", "article-000003"}
+    assert rows["article-000001"] == rows["article-000003"] != rows["article-000002"]
+
+
+def test_pairs_judged_within_stories_agree_with_cluster(tmp_path: Path) -> None:
+    from storytrace.demo import eval_set
+
+    doc_rows, pair_rows = eval_set()
+    docs, pairs = tmp_path / "docs.jsonl", tmp_path / "pairs.jsonl"
+    docs.write_text("".join(json.dumps(d) + "\n" for d in doc_rows))
+    pairs.write_text("".join(json.dumps(p) + "\n" for p in pair_rows))
+    outs = {}
+    for flag in ("--stories", "--no-stories"):
+        outs[flag] = tmp_path / f"{flag}.jsonl"
+        result = runner.invoke(app, ["pairs", "--docs", str(docs), "--pairs", str(pairs),
+                                     "--out", str(outs[flag]), "--model", "none", flag])
+        assert result.exit_code == 0, result.output
+    clustered = tmp_path / "stories.jsonl"
+    result = runner.invoke(app, ["cluster", "--docs", str(docs), "--out", str(clustered),
+                                 "--model", "none"])
+    assert result.exit_code == 0, result.output
+    story = {r["id"]: r["story"] for r in map(json.loads, clustered.read_text().splitlines())}
+    within = [json.loads(x) for x in outs["--stories"].read_text().splitlines()]
+    alone = [json.loads(x) for x in outs["--no-stories"].read_text().splitlines()]
+    assert len(within) == len(alone) == len(pair_rows)
+    for w, a in zip(within, alone, strict=True):
+        assert w["score"] == a["score"]  # the score is the pair's own either way
+        assert a["same_story"] == (a["score"] >= 0.5)
+        # The verdict is the stories' (cluster's, on the documents in pairs:
+        # here every document), unless the two are copies.
+        assert w["same_story"] == (story[w["a"]] == story[w["b"]]) or (
+            w["same_story"] and w["relation"] in ("duplicate", "near_duplicate", "excerpt"))

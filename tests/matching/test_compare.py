@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from fixtures import BAKERY, FLOOD, FLOOD_REWRITE, article, templated
@@ -85,3 +87,27 @@ def test_reworded_brief_is_an_excerpt_and_a_short_independent_report_is_not():
     assert _relation(_evidence(0.33), True, 100, 300) == "same_event"
     # the same alignment at about the same length: a rewrite
     assert _relation(_evidence(0.8), True, 280, 300) == "rewrite"
+
+
+def test_a_story_verdict_renames_the_relation_and_leaves_copies_and_scores_alone(hashing):
+    from storytrace.fingerprint import fingerprint
+    from storytrace.verify import with_story_verdict
+
+    flood, bakery = article(FLOOD), article(BAKERY)
+    fa, fb = fingerprint(flood, hashing), fingerprint(bakery, hashing)
+    apart = compare(flood, bakery, fa=fa, fb=fb)
+    assert not apart.same_story
+    assert with_story_verdict(apart, False, fa, fb) is apart
+    linked = with_story_verdict(apart, True, fa, fb)
+    assert linked.same_story and linked.score == apart.score
+    assert linked.relation in ("same_event", "followup", "rewrite", "excerpt")
+
+    copy = article(FLOOD, url="https://two.example/copy")
+    fc = fingerprint(copy, hashing)
+    dup = compare(flood, copy, fa=fa, fb=fc)
+    assert with_story_verdict(dup, False, fa, fc) is dup  # a copy is one story regardless
+
+    # A pair its own evidence calls one story, which the stories keep apart.
+    alike = dataclasses.replace(apart, same_story=True, relation="same_event")
+    kept_apart = with_story_verdict(alike, False, fa, fb)
+    assert not kept_apart.same_story and kept_apart.relation == "related"

@@ -166,3 +166,21 @@ def test_story_commands(tmp_path: Path) -> None:
                                "--model", "none"])
     assert gone.exit_code == 0, gone.output
     assert runner.invoke(app, ["story", "nope", "--store", store]).exit_code == 2
+
+
+def test_a_story_id_is_never_reused_for_a_new_story(tmp_path) -> None:
+    # An article that founded a story and moved on can head a new story
+    # after a split; the new one must not overwrite the first.
+    from storytrace.assign import _new_story_id
+    from storytrace.model import Article, Story, StoryMember, story_id_for
+
+    assert story_id_for("article-000001") != story_id_for("article-000002")
+    with SQLiteStore(tmp_path / "s.db") as store:
+        store.add_articles([Article(id="x", body=FLOOD)])
+        taken = story_id_for("x")
+        store.save_stories([Story(id=taken, headline="h", original="x",
+                                  members=(StoryMember(article_id="x", relation="original",
+                                                       score=1.0),))])
+        fresh = _new_story_id(store, "x")
+        assert fresh != taken
+        assert _new_story_id(store, "x", taken=[fresh]) not in {taken, fresh}

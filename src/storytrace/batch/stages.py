@@ -54,7 +54,7 @@ from storytrace.candidates import (
 from storytrace.cluster import average_linkage, connected_components
 from storytrace.config import Settings
 from storytrace.fingerprint import Embedder, Fingerprint, band_keys, fingerprint_many
-from storytrace.model import Article, Failure, as_utc
+from storytrace.model import Article, Failure, as_utc, story_id_for
 from storytrace.pipeline import read_articles
 from storytrace.provenance import likely_original
 from storytrace.store.codec import fingerprint_row, row_fingerprint
@@ -479,7 +479,7 @@ def split_component(
     for group in groups:
         articles = [cache[x][0] if x in cache else article_of(by_id[x]) for x in group]
         original = likely_original(articles).id
-        story = f"s{original[:12]}"
+        story = story_id_for(original)
         out.extend({"id": x, "story": story, "is_original": x == original} for x in group)
     return out
 
