@@ -557,12 +557,14 @@ def pairs_command(
     By default a pair's verdict is whether the stories of the documents in
     the pairs hold both; ``score`` is the pair's own probability.
     """
+    articles = _docs_or_exit(docs)
     try:
-        doc_rows, pair_rows = load_jsonl(docs), load_jsonl(pairs)
-        articles = articles_from_docs(doc_rows)
-        ids = [(str(p["a"]), str(p["b"])) for p in pair_rows]
-    except (ValueError, KeyError, TypeError) as exc:
-        err.print(f"[red]error:[/] {docs} / {pairs}: {exc}", highlight=False)
+        ids = [(str(p["a"]), str(p["b"])) for p in load_jsonl(pairs)]
+    except (OSError, ValueError) as exc:
+        err.print(f"[red]error:[/] {pairs}: {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    except KeyError as exc:
+        err.print(f"[red]error:[/] {pairs}: a pair without {exc}", highlight=False)
         raise typer.Exit(2) from exc
     known = {a.id for a in articles}
     missing = sorted({x for pair in ids for x in pair} - known)
@@ -579,6 +581,15 @@ def pairs_command(
     err.print(f"{len(matches)} pairs written to {out_path}", highlight=False)
 
 
+def _docs_or_exit(docs: Path) -> list[Article]:
+    """The articles of a docs file, or exit 2 with a line naming the file and the fault."""
+    try:
+        return articles_from_docs(load_jsonl(docs))
+    except (OSError, ValueError) as exc:
+        err.print(f"[red]error:[/] {docs}: {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+
+
 @app.command("cluster")
 def cluster_command(
     docs: DocsOption,
@@ -587,11 +598,7 @@ def cluster_command(
     neighbourhood: NeighbourhoodOption = False,
 ) -> None:
     """Group a batch of documents into stories (no store): one {"id","story"} line each."""
-    try:
-        articles = articles_from_docs(load_jsonl(docs))
-    except (ValueError, KeyError, TypeError) as exc:
-        err.print(f"[red]error:[/] {docs}: {exc}", highlight=False)
-        raise typer.Exit(2) from exc
+    articles = _docs_or_exit(docs)
     stories = find_stories(articles, _embedder(model), neighbourhood=neighbourhood)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with out_path.open("w", encoding="utf-8") as fh:
@@ -700,20 +707,29 @@ def eval_command(
                 "give a folder with docs.jsonl and pairs.jsonl, --docs and --pairs, or --demo"
             )
         name = str(dataset or docs.parent)
-        try:
-            doc_rows, pair_rows = load_jsonl(docs), load_jsonl(pairs)
-        except ValueError as exc:
-            err.print(f"[red]error:[/] {docs} / {pairs}: {exc}", highlight=False)
-            raise typer.Exit(2) from exc
+        doc_rows, pair_rows = [], []
+        for path, rows in ((docs, doc_rows), (pairs, pair_rows)):
+            try:
+                rows.extend(load_jsonl(path))
+            except (OSError, ValueError) as exc:
+                err.print(f"[red]error:[/] {path}: {exc}", highlight=False)
+                raise typer.Exit(2) from exc
     sign = -1.0 if lower_is_similar else 1.0
-    result = evaluate_pairs(
-        name, doc_rows, pair_rows, _embedder(model),
-        label=lambda p: int(p[label_field]),
-        graded=(lambda p: sign * float(p[graded])) if graded else None,
-        true_relation=(lambda p: p.get(relation_field)) if relation_field else None,
-        neighbourhood=neighbourhood,
-        stories=stories,
-    )
+    try:
+        result = evaluate_pairs(
+            name, doc_rows, pair_rows, _embedder(model),
+            label=lambda p: int(p[label_field]),
+            graded=(lambda p: sign * float(p[graded])) if graded else None,
+            true_relation=(lambda p: p.get(relation_field)) if relation_field else None,
+            neighbourhood=neighbourhood,
+            stories=stories,
+        )
+    except KeyError as exc:
+        err.print(f"[red]error:[/] {pairs}: a pair without {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    except (ValueError, TypeError) as exc:
+        err.print(f"[red]error:[/] {docs} / {pairs}: {exc}", highlight=False)
+        raise typer.Exit(2) from exc
     figures = {"set": result.name, "pairs": result.n_pairs, **result.metrics,
                "baselines": result.baselines, "relations": result.relations,
                "seconds": round(result.timings["total_s"], 1)}

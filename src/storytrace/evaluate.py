@@ -56,9 +56,28 @@ __all__ = [
 
 
 def load_jsonl(path: str | Path) -> list[dict[str, Any]]:
-    """The JSON objects of a JSON-lines file (blank lines skipped)."""
+    """The JSON objects of a JSON-lines file (blank lines skipped).
+
+    Raises:
+        ValueError: naming the line, when one is not a JSON object or the
+            file is not UTF-8.
+    """
+    rows = []
     with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+        try:
+            for n, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"line {n}: not JSON ({exc.msg})") from None
+                if not isinstance(row, dict):
+                    raise ValueError(f"line {n}: a JSON {type(row).__name__}, not an object")
+                rows.append(row)
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    return rows
 
 
 def split_sentences(text: str) -> list[str]:
@@ -95,13 +114,24 @@ def articles_from_docs(docs: Iterable[Mapping[str, Any]]) -> list[Article]:
     The document's own id is kept as the article id (pairs refer to it); the
     body is the text as given, so evaluation measures matching alone, not
     normalization.
+
+    Raises:
+        ValueError: naming the document, when one has no text or two share
+            an id (a pair naming it could not say which one it means).
     """
     out = []
-    for doc in docs:
-        text = doc["text"]
+    first: dict[str, int] = {}
+    for n, doc in enumerate(docs, 1):
+        text = doc.get("text")
+        if not isinstance(text, str):
+            raise ValueError(f"document {n} ({doc.get('id')!r}): no \"text\" string")
+        doc_id = str(doc.get("id") or article_id(text, doc.get("url")))
+        if doc_id in first:
+            raise ValueError(f"documents {first[doc_id]} and {n} share the id {doc_id!r}")
+        first[doc_id] = n
         out.append(
             Article(
-                id=str(doc.get("id") or article_id(text, doc.get("url"))),
+                id=doc_id,
                 body=text,
                 title=doc.get("title"),
                 url=doc.get("url"),
@@ -149,6 +179,9 @@ def run_pairs(
     timings: dict[str, float] = {}
     needed = {x for p in pairs for x in p}
     by_id = {a.id: a for a in articles if a.id in needed}
+    if len(by_id) < len(needed):
+        unknown = sorted(needed - by_id.keys())
+        raise ValueError(f"pairs name ids no document has: {', '.join(unknown[:5])}")
     ordered = list(by_id.values())
     t0 = time.perf_counter()
     fps = fingerprint_many(ordered, embedder)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from fixtures import BAKERY, FLOOD, FLOOD_REWRITE
@@ -155,3 +156,47 @@ def test_pairs_judged_within_stories_agree_with_cluster(tmp_path: Path) -> None:
         # here every document), unless the two are copies.
         assert w["same_story"] == (story[w["a"]] == story[w["b"]]) or (
             w["same_story"] and w["relation"] in ("duplicate", "near_duplicate", "excerpt"))
+
+
+@pytest.mark.parametrize(
+    ("docs_text", "pairs_text", "named", "says"),
+    [
+        ('{"id": "a", "text": "x"}\n{"id": "a", "text": "y"}\n', '{"a": "a", "b": "a"}\n',
+         "docs.jsonl", "documents 1 and 2 share the id 'a'"),
+        ('{"id": "a", "text": "x"}\n{"id": "b", "text": \n', '{"a": "a", "b": "b"}\n',
+         "docs.jsonl", "line 2: not JSON"),
+        ('{"id": "a", "text": "x"}\n[1, 2]\n', '{"a": "a", "b": "a"}\n',
+         "docs.jsonl", "line 2: a JSON list, not an object"),
+        ('{"id": "a", "body": "x"}\n', '{"a": "a", "b": "a"}\n',
+         "docs.jsonl", "document 1 ('a'): no \"text\" string"),
+        ('{"id": "a", "text": "x"}\n', '{"a": "a"}\n', "pairs.jsonl", "a pair without 'b'"),
+        ('{"id": "a", "text": "x"}\n', '{"a": "a", "b": "zz"}\n', "pairs.jsonl", "zz"),
+        (b'{"id": "a", "text": "\xff"}\n', '{"a": "a", "b": "a"}\n', "docs.jsonl", "not UTF-8"),
+    ],
+)
+@pytest.mark.parametrize("command", ["pairs", "cluster", "eval"])
+def test_bad_docs_and_pairs_files_are_named_with_the_fault(
+    tmp_path: Path, command: str, docs_text, pairs_text: str, named: str, says: str
+) -> None:
+    docs, pairs = tmp_path / "docs.jsonl", tmp_path / "pairs.jsonl"
+    if isinstance(docs_text, bytes):
+        docs.write_bytes(docs_text)
+    else:
+        docs.write_text(docs_text)
+    pairs.write_text(pairs_text)
+    out = tmp_path / "out.jsonl"
+    args = {
+        "pairs": ["pairs", "--docs", str(docs), "--pairs", str(pairs), "--out", str(out)],
+        "cluster": ["cluster", "--docs", str(docs), "--out", str(out)],
+        "eval": ["eval", "--docs", str(docs), "--pairs", str(pairs)],
+    }[command]
+    if command == "cluster" and named == "pairs.jsonl":
+        pytest.skip("cluster reads no pairs")
+    result = runner.invoke(app, [*args, "--model", "none"])
+    assert result.exit_code == 2, result.output
+    printed = "".join(result.output.split())  # Rich wraps long lines anywhere
+
+    assert "".join(says.split()) in printed
+    assert named in printed
+    assert "Traceback" not in result.output
+    assert not out.exists()
