@@ -452,8 +452,8 @@ def split_component(
     """Stories of one component: average linkage over its verdicts, as the assigner links.
 
     Pairs no candidate covered are verified on demand (earlier article
-    first, as every verdict is). Each story's id is ``s`` and the first 12
-    characters of its likely original's id.
+    first, as every verdict is). Each story is named after its likely
+    original (:func:`storytrace.model.story_id_for`).
 
     Returns:
         ``{"id", "story", "is_original"}`` per member.
