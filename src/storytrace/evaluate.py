@@ -159,12 +159,12 @@ def run_pairs(
     grouped into stories, as ``storytrace cluster`` groups them
     (:func:`storytrace.pipeline.find_stories`), and each pair's verdict is
     whether one story holds both (:func:`storytrace.verify.with_story_verdict`;
-    the score stays the pair's own). A story is built from every pair of
-    its versions, so its verdict is the better one wherever several
-    versions of one story are given: on the ECB+ dev pairs F1 0.844 ->
-    0.892, SemEval 0.783 -> 0.796, the demo corpus 0.914 -> 0.923, Clough
-    0.923 -> 0.919 (measured 2026-11-25). Without, each pair is judged on
-    its own evidence alone.
+    the score stays the pair's own). A story weighs many pairs of its
+    versions, so its verdict is the better one wherever several versions
+    of one story are given: on the ECB+ dev pairs F1 0.844 -> 0.892,
+    SemEval 0.783 -> 0.796, the demo corpus 0.914 -> 0.923, Clough 0.923
+    -> 0.919 (measured 2026-11-25). Without ``stories``, or with only two
+    documents, each pair is judged on its own evidence alone.
 
     ``articles`` are the corpus: their words give the idf (unless ``idf`` is
     given). With ``neighbourhood`` (and an embedder) their document vectors
