@@ -28,14 +28,14 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Literal
 
 import numpy as np
 
 from storytrace.fingerprint import Embedder, Fingerprint, fingerprint
-from storytrace.fingerprint.facts import extract_quantities
+from storytrace.fingerprint.facts import extract_dates, extract_quantities
 from storytrace.fingerprint.records import Facts, Quantity
 from storytrace.fingerprint.shingles import tokens
 from storytrace.model import Article
@@ -307,6 +307,8 @@ class Evidence:
     ``a`` lies in ``b``. ``alignment_coverage`` is the share of the shorter
     text's sentences with a counterpart at cosine >= 0.6; ``alignment_order``
     the share of aligned sentence pairs that keep their relative order.
+    ``time_gap_days`` is the days between the two publication times, or,
+    for a version without one, the day its wire dateline names.
     ``sentences_compared`` is false when either side had no sentence vectors
     (no embedder, or not made yet): the alignment measures are then 0 and
     the score a lower bound (see :func:`score_ceiling`).
@@ -623,6 +625,56 @@ def _shared_quotes(fa: Facts, fb: Facts) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _dateline_day(article: Article) -> tuple[int | None, int, int] | None:
+    """(year or None, month, day) of a wire dateline ("LONDON, Nov 24 (Reuters) -"),
+    for an article with no publication time of its own."""
+    if article.published is not None or not article.dateline:
+        return None
+    for d in extract_dates(article.dateline):
+        if d.month is not None and d.day is not None:
+            return d.year, d.month, d.day
+    return None
+
+
+def _on_day(year: int | None, month: int, day: int, near: date) -> date | None:
+    """The date ``month``/``day`` of ``year``, or of the year that puts it nearest ``near``."""
+    years = [year] if year is not None else [near.year - 1, near.year, near.year + 1]
+    found = []
+    for y in years:
+        try:
+            found.append(date(y, month, day))
+        except ValueError:  # Feb 29 of a year without one
+            continue
+    return min(found, key=lambda d: abs((d - near).days)) if found else None
+
+
+def _report_gap(a: Article, b: Article) -> float | None:
+    """Days between two reports: their publication times, or, for a version with
+    none, the day its wire dateline names.
+
+    Scraped copies of wire stories often lose the page's date but keep the
+    dateline. A dateline without a year is read in the year nearest the
+    other version's date (two datelines without years: in one year, the
+    nearer way round the turn of the year).
+    """
+    gap = _time_gap(a.published, b.published)
+    if gap is not None:
+        return gap
+    da, db = _dateline_day(a), _dateline_day(b)
+    if da is None and db is None:
+        return None
+    if da is not None and db is not None:
+        anchor = _on_day(da[0] or db[0] or 2000, da[1], da[2], date(2000, 6, 1))
+        other = _on_day(db[0], db[1], db[2], anchor) if anchor else None
+        return abs((anchor - other).days) if anchor and other else None
+    known, read = (a, db) if da is None else (b, da)
+    if known.published is None or read is None:
+        return None
+    near = known.published.date()
+    day = _on_day(read[0], read[1], read[2], near)
+    return abs((day - near).days) if day else None
+
+
 def _time_gap(a: datetime | None, b: datetime | None) -> float | None:
     if a is None or b is None:
         return None
@@ -743,7 +795,7 @@ def compare_fingerprints(
     ent, shared_ent = _entity_overlap(fa.facts, fb.facts, idf)
     shared_num, num_conf = _quantity_evidence(fa.facts, fb.facts)
     shared_dates, date_conf = _date_evidence(fa.facts, fb.facts)
-    gap = _time_gap(a.published, b.published)
+    gap = _report_gap(a, b)
     # Numbers with a unit ("340 residents", "$2 billion") are specific; bare
     # ones (page furniture, scores, ages) match by chance.
     shared_units = [q for q in shared_num if " " in q]

@@ -111,3 +111,23 @@ def test_a_story_verdict_renames_the_relation_and_leaves_copies_and_scores_alone
     alike = dataclasses.replace(apart, same_story=True, relation="same_event")
     kept_apart = with_story_verdict(alike, False, fa, fb)
     assert not kept_apart.same_story and kept_apart.relation == "related"
+
+
+def test_an_undated_wire_copy_is_dated_by_its_dateline(hashing):
+    from datetime import UTC, datetime
+
+    dated = dataclasses.replace(article(FLOOD), published=datetime(2026, 4, 7, 16, 0, tzinfo=UTC))
+    wire = dataclasses.replace(article(FLOOD_REWRITE), dateline="Marrowby, Feb 2, (NWX)")
+    assert compare(dated, wire, embedder=hashing).evidence.time_gap_days == 64
+    # Across the turn of the year, in the year nearest the dated version.
+    january = dataclasses.replace(dated, published=datetime(2027, 1, 3, tzinfo=UTC))
+    late = dataclasses.replace(wire, dateline="MARROWBY, Dec 30 (Reuters)")
+    assert compare(january, late, embedder=hashing).evidence.time_gap_days == 4
+    # Two datelines, no years; and a dateline with no day says nothing.
+    other = dataclasses.replace(article(BAKERY), dateline="Tamsford, Feb 5, (NWX)")
+    assert compare(wire, other, embedder=hashing).evidence.time_gap_days == 3
+    bare = dataclasses.replace(wire, dateline="MARROWBY (Meridian Wire)")
+    assert compare(dated, bare, embedder=hashing).evidence.time_gap_days is None
+    # A version's own publication time wins over its dateline.
+    both = dataclasses.replace(wire, published=datetime(2026, 4, 6, 16, 0, tzinfo=UTC))
+    assert compare(dated, both, embedder=hashing).evidence.time_gap_days == 1
