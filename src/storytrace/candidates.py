@@ -75,21 +75,27 @@ def lsh_pairs(fingerprints: Sequence[Fingerprint], max_bucket: int = MAX_BUCKET)
 
 
 def nearest_rows(
-    matrix: np.ndarray, k: int = NEIGHBOURS, min_cosine: float = MIN_COSINE
+    matrix: np.ndarray,
+    k: int = NEIGHBOURS,
+    min_cosine: float = MIN_COSINE,
+    queries: Sequence[int] | None = None,
 ) -> Iterator[tuple[int, int]]:
     """``(row, other)`` for each row's ``k`` nearest other rows of ``matrix`` above ``min_cosine``.
 
     Exact search over a matrix product, 1,024 rows at a time so the block of
     similarities stays small: at the sizes one batch holds in memory it is
     faster than building an approximate index. Rows are unit vectors.
+    ``queries`` limits the rows searched for (all by default); every row
+    can still be found.
     """
     if len(matrix) < 2:
         return
+    asked = np.arange(len(matrix)) if queries is None else np.asarray(queries, dtype=np.int64)
     kk = min(k, len(matrix) - 1)
-    for start in range(0, len(matrix), 1024):
-        block = matrix[start : start + 1024] @ matrix.T
-        for offset, sims in enumerate(block):
-            me = start + offset
+    for start in range(0, len(asked), 1024):
+        rows = asked[start : start + 1024]
+        block = matrix[rows] @ matrix.T
+        for me, sims in zip(map(int, rows), block, strict=True):
             sims[me] = -1.0
             for other in map(int, np.argpartition(-sims, kk - 1)[:kk]):
                 if sims[other] >= min_cosine:

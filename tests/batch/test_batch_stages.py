@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from storytrace.batch import BatchJob, LocalEngine, read_outputs, run_batch
@@ -69,6 +70,8 @@ def test_dated_articles_meet_across_a_bucket_edge_and_undated_ones_pool() -> Non
     early, late = date_buckets("2026-01-29T23:00:00+00:00"), date_buckets("2026-01-31T01:00:00")
     assert set(early) & set(late)
     assert date_buckets(None) == [-1]
+    # A dated article is in the undated pool too: an undated copy may be from any time.
+    assert -1 in early and -1 in late
     assert rank_of({"id": "z", "published": None}) > rank_of(
         {"id": "a", "published": "2026-01-01T00:00:00+02:00"})
 
@@ -190,3 +193,22 @@ def test_a_shared_term_counts_once_across_two_date_buckets() -> None:
             for x in ("a", "b") for b in (5, 6)]
     edges, _ = term_pairs(rows)
     assert len(edges) == 1
+
+
+def test_an_undated_article_finds_dated_ones_but_dated_ones_search_only_their_time() -> None:
+    from storytrace.batch.stages import neighbour_edges, vector_rows
+
+    def vector(*xs: float) -> bytes:
+        v = np.array(xs, dtype="<f4")
+        return (v / np.linalg.norm(v)).astype("<f4").tobytes()
+
+    rows = [  # two dated reports a year apart and an undated copy, all alike
+        {"id": "jan", "rank": "1", "published": "2025-01-10T00:00:00+00:00",
+         "embedding": vector(1, 0.1)},
+        {"id": "next-jan", "rank": "2", "published": "2026-01-10T00:00:00+00:00",
+         "embedding": vector(1, 0.12)},
+        {"id": "copy", "rank": "~", "published": None, "embedding": vector(1, 0.11)},
+    ]
+    edges = {(e["a"], e["b"]) for e in neighbour_edges(vector_rows(rows))}
+    assert ("jan", "copy") in edges and ("next-jan", "copy") in edges
+    assert ("jan", "next-jan") not in edges  # a year apart: never in one search

@@ -63,7 +63,7 @@ BAND = pa.schema([("key", pa.string()), ("rank", pa.string()), ("id", pa.string(
 TERM = pa.schema([("key", pa.string()), ("rank", pa.string()), ("id", pa.string()),
                   ("own", pa.int64())])
 VECTOR = pa.schema([("bucket", pa.int64()), ("rank", pa.string()), ("id", pa.string()),
-                    ("embedding", pa.binary())])
+                    ("embedding", pa.binary()), ("query", pa.bool_())])
 # A candidate edge; a row with no ids carries a count of capped buckets.
 EDGE = pa.schema([("a", pa.string()), ("b", pa.string()), ("capped", pa.int64())])
 PAIRS = pa.schema([("a", pa.string()), ("b", pa.string()), ("same_story", pa.bool_()),

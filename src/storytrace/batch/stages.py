@@ -158,12 +158,18 @@ def rank_of(row: Mapping[str, Any]) -> str:
 
 
 def date_buckets(published: str | None, days: int = BUCKET_DAYS) -> list[int]:
-    """The date buckets an article is keyed under: its own and the next, or the undated pool."""
+    """The date buckets an article is keyed under: its own and the next, and the undated pool.
+
+    An undated article may be from any time, so the undated pool holds
+    every article: without the dated ones, an undated copy never met the
+    dated report it copies (on ECB+ read as files, 107 of 768 dated,
+    candidates reached 80% of the same-event pairs).
+    """
     if published is None:
         return [UNDATED]
     moment = as_utc(datetime.fromisoformat(published))
     bucket = math.floor(moment.timestamp() / 86400) // days
-    return [bucket, bucket + 1]
+    return [bucket, bucket + 1, UNDATED]
 
 
 # -- 1-2: read, one row per article ---------------------------------------------
@@ -329,9 +335,16 @@ def star_edges(rows: Iterable[Row], cap: int = MAX_BUCKET) -> tuple[list[Row], i
 
 
 def vector_rows(rows: Iterable[Row], bucket_days: int = BUCKET_DAYS) -> list[Row]:
-    """``{"bucket", "rank", "id", "embedding"}`` per date bucket of each article with a vector."""
+    """``{"bucket", "rank", "id", "embedding", "query"}`` per date bucket of each article
+    with a vector.
+
+    ``query`` is false for a dated article in the undated pool: it is there
+    to be found by the undated articles, not to search the whole corpus
+    (which would make the pool's exact search quadratic in the corpus).
+    """
     return [
-        {"bucket": bucket, "rank": row["rank"], "id": row["id"], "embedding": row["embedding"]}
+        {"bucket": bucket, "rank": row["rank"], "id": row["id"], "embedding": row["embedding"],
+         "query": bucket != UNDATED or row["published"] is None}
         for row in rows
         if row["embedding"] is not None
         for bucket in date_buckets(row["published"], bucket_days)
@@ -341,16 +354,19 @@ def vector_rows(rows: Iterable[Row], bucket_days: int = BUCKET_DAYS) -> list[Row
 def neighbour_edges(
     rows: Iterable[Row], k: int = NEIGHBOURS, min_cosine: float = MIN_COSINE
 ) -> list[Row]:
-    """Each article paired with its ``k`` nearest document vectors in each of its buckets.
+    """Each article paired with its ``k`` nearest document vectors in each of its buckets
+    (searched for from the rows whose ``query`` is true).
 
     Exact search within a bucket (:func:`storytrace.candidates.nearest_rows`,
     as :func:`storytrace.candidates.neighbour_pairs` does over a whole scan).
     Rows of a bucket are taken in rank order, so the answer does not depend
     on how an engine batched them.
     """
-    by_bucket: dict[int, list[tuple[str, str, bytes]]] = defaultdict(list)
+    by_bucket: dict[int, list[tuple[str, str, bytes, bool]]] = defaultdict(list)
     for row in rows:
-        by_bucket[row["bucket"]].append((row["rank"], row["id"], row["embedding"]))
+        by_bucket[row["bucket"]].append(
+            (row["rank"], row["id"], row["embedding"], bool(row.get("query", True)))
+        )
     edges: set[tuple[str, str]] = set()
     for bucket in sorted(by_bucket):
         members = sorted(set(by_bucket[bucket]))
@@ -358,8 +374,9 @@ def neighbour_edges(
             continue
         ranks = [m[0] for m in members]
         ids = [m[1] for m in members]
+        queries = [i for i, m in enumerate(members) if m[3]]
         matrix = np.stack([np.frombuffer(m[2], dtype="<f4") for m in members]).astype(np.float32)
-        for me, other in nearest_rows(matrix, k, min_cosine):
+        for me, other in nearest_rows(matrix, k, min_cosine, queries):
             x, y = (me, other) if ranks[me] < ranks[other] else (other, me)
             edges.add((ids[x], ids[y]))
     return [{"a": a, "b": b} for a, b in sorted(edges)]
