@@ -566,14 +566,13 @@ def pairs_command(
     except KeyError as exc:
         err.print(f"[red]error:[/] {pairs}: a pair without {exc}", highlight=False)
         raise typer.Exit(2) from exc
-    known = {a.id for a in articles}
-    missing = sorted({x for pair in ids for x in pair} - known)
-    if missing:
-        err.print(f"[red]error:[/] {pairs}: ids not in {docs}: {', '.join(missing[:5])}")
-        raise typer.Exit(2)
-    matches, _, _ = run_pairs(
-        articles, ids, _embedder(model), neighbourhood=neighbourhood, stories=stories
-    )
+    try:  # the model loads on first use, after run_pairs has checked the ids
+        matches, _, _ = run_pairs(
+            articles, ids, _embedder(model), neighbourhood=neighbourhood, stories=stories
+        )
+    except ValueError as exc:  # ids no document has
+        err.print(f"[red]error:[/] {pairs}: {exc} (in {docs})", highlight=False)
+        raise typer.Exit(2) from exc
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with out_path.open("w", encoding="utf-8") as fh:
         for m in matches:
