@@ -630,7 +630,12 @@ def _dateline_day(article: Article) -> tuple[int | None, int, int] | None:
     for an article with no publication time of its own."""
     if article.published is not None or not article.dateline:
         return None
-    for d in extract_dates(article.dateline):
+    return _day_named(article.dateline)
+
+
+@lru_cache(maxsize=4096)  # one version is compared with many: read its dateline once
+def _day_named(dateline: str) -> tuple[int | None, int, int] | None:
+    for d in extract_dates(dateline):
         if d.month is not None and d.day is not None:
             return d.year, d.month, d.day
     return None
@@ -666,13 +671,13 @@ def _report_gap(a: Article, b: Article) -> float | None:
     if da is not None and db is not None:
         anchor = _on_day(da[0] or db[0] or 2000, da[1], da[2], date(2000, 6, 1))
         other = _on_day(db[0], db[1], db[2], anchor) if anchor else None
-        return abs((anchor - other).days) if anchor and other else None
+        return float(abs((anchor - other).days)) if anchor and other else None
     known, read = (a, db) if da is None else (b, da)
     if known.published is None or read is None:
         return None
     near = known.published.date()
     day = _on_day(read[0], read[1], read[2], near)
-    return abs((day - near).days) if day else None
+    return float(abs((day - near).days)) if day else None
 
 
 def _time_gap(a: datetime | None, b: datetime | None) -> float | None:
