@@ -26,6 +26,7 @@ __all__ = [
     "StoryMember",
     "article_id",
     "as_utc",
+    "outlet_key",
     "story_id_for",
 ]
 
@@ -85,9 +86,9 @@ class Article:
         site: the publishing site or outlet (host name or source name).
         author: byline, when one names a person.
         published: publication time (timezone-aware when the input said so).
-        claimed_source: the outlet the text says it comes from ("cnn.com"
+        claimed_source: the outlet the page says it comes from ("cnn.com"
             from "This post appeared first on cnn.com", "Reuters" from
-            "(Reuters) -").
+            "(Reuters) -", the host of a canonical URL on another outlet).
         dateline: the dateline removed from the first paragraph
             ("Ukraine, Jan 12, (V7N)").
         end_slug: the wire end slug removed from the end ("END/WD/SMA/").
@@ -134,6 +135,27 @@ def article_id(body: str, address: str | None = None) -> str:
     digest.update(b"\x00")
     digest.update(body.encode("utf-8"))
     return digest.hexdigest()[:16]
+
+
+# Second-level labels under which a country's registry sells names
+# ("bbc.co.uk", "abc.net.au"): the outlet's own label is the one before them.
+_SECOND_LEVEL = frozenset(["ac", "co", "com", "edu", "gov", "ne", "net", "or", "org"])
+
+
+def outlet_key(name: str) -> str:
+    """A comparable outlet name, letters and digits only.
+
+    A host name keeps its registered label ("www.CNN.com" and
+    "edition.cnn.com" -> "cnn", "news.bbc.co.uk" -> "bbc"); a site name is
+    folded whole ("Valley Herald" -> "valleyherald").
+    """
+    name = name.casefold().strip().removeprefix("www.")
+    if "." in name and " " not in name:
+        labels = [x for x in name.split(".") if x]
+        if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL:
+            labels = labels[:-1]
+        name = labels[-2] if len(labels) >= 2 else labels[0]
+    return "".join(ch for ch in name if ch.isalnum())
 
 
 def story_id_for(founder: str, attempt: int = 0) -> str:

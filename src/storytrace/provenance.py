@@ -20,7 +20,15 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from storytrace.model import Article, Derivation, Story, StoryMember, as_utc, story_id_for
+from storytrace.model import (
+    Article,
+    Derivation,
+    Story,
+    StoryMember,
+    as_utc,
+    outlet_key,
+    story_id_for,
+)
 from storytrace.verify import Match
 
 __all__ = ["build_story", "derivations", "likely_original", "same_outlet"]
@@ -32,27 +40,24 @@ DERIVED = ("duplicate", "near_duplicate", "excerpt", "rewrite")
 _FAR_FUTURE = as_utc(datetime.max.replace(year=9999))
 
 
-def _name_key(name: str) -> str:
-    """A comparable outlet name: "www.CNN.com" -> "cnn", "Valley Herald" -> "valleyherald"."""
-    name = name.casefold().strip().removeprefix("www.")
-    if "." in name and " " not in name:  # a host name: keep the registered name
-        name = name.split(".")[-2]
-    return "".join(ch for ch in name if ch.isalnum())
-
-
 def same_outlet(claimed: str, article: Article) -> bool:
     """Whether a claimed source ("cnn.com", "Reuters", "NWX") names the article's own outlet.
 
-    Compared with the article's site name and the hosts of its URL and
-    canonical URL, letters and digits only: "cnn.com" names
-    "edition.cnn.com", "NWX" names "nwx-wire.example".
+    Compared with the article's site name and the host of its URL, letters
+    and digits only (:func:`~storytrace.model.outlet_key`): "cnn.com" names
+    "edition.cnn.com", "NWX" names "nwx-wire.example". The host of its
+    canonical URL stands in only for a page that names neither: a canonical
+    address on another outlet is a claim of where the text comes from, not
+    where it ran (normalization makes it the page's ``claimed_source``).
     """
-    want = _name_key(claimed)
+    want = outlet_key(claimed)
     if len(want) < 2:
         return False
-    names = [article.site, _host(article.url), _host(article.canonical_url)]
+    names = [article.site, _host(article.url)]
+    if not any(names):
+        names = [_host(article.canonical_url)]
     for name in filter(None, names):
-        have = _name_key(name)
+        have = outlet_key(name)
         if have == want or (len(want) >= 3 and have.startswith(want)):
             return True
     return False
@@ -189,7 +194,8 @@ def _reasons(parent: Article, child: Article, m: Match) -> tuple[tuple[str, ...]
     confidence = 1.0
     if child.claimed_source and same_outlet(child.claimed_source, parent):
         reasons.append(f"it names {child.claimed_source} as its source")
-    elif child.claimed_source:
+    elif child.claimed_source and not same_outlet(child.claimed_source, child):
+        # (a wire's own name in its dateline, "(NWX) -", is no claim of a source)
         reasons.append(f"it says it comes from {child.claimed_source}")
     if parent.published and child.published:
         gap = (as_utc(child.published) - as_utc(parent.published)).total_seconds() / 3600

@@ -107,7 +107,7 @@ def test_the_local_engine_writes_articles_pairs_and_stats(tmp_path: Path, hashin
     assert set(articles[0]) == {"id", "source_id", "title", "site", "url", "published",
                                 "story", "is_original"}
     assert set(pairs[0]) == {"a", "b", "same_story", "relation", "score"}
-    assert len(articles) == stats["articles"] == 54
+    assert len(articles) == stats["articles"] == 55
     assert len(pairs) == stats["candidate_pairs"]
     # One original per story.
     originals = {}

@@ -245,6 +245,42 @@ def test_html_article_and_metadata() -> None:
         assert needle not in article.body
 
 
+def _transfer_page(canonical: str) -> str:
+    prose = (
+        "FC Ostenfeld signed the striker Nikolai Brandeis for a club record fee on Monday, "
+        "the club said in a statement after a medical at its training ground. "
+        "The forward joins on a five-year contract and will wear the number nine shirt."
+    )
+    return (
+        f'<html><head><title>Ostenfeld sign Brandeis</title>'
+        f'<link rel="canonical" href="{canonical}"></head><body><article>'
+        f"<h1>Ostenfeld sign Brandeis</h1><p>{prose}</p>"
+        f"<p>Coach Luuk Verhaar said the signing showed the club's ambition this season.</p>"
+        f"</article></body></html>"
+    )
+
+
+def test_a_repost_that_credits_its_original_by_canonical_url_is_a_version_of_its_own() -> None:
+    page = _transfer_page("https://pitchside.example/2026/02/02/brandeis")
+    # the same page read from two places (a mirror layout names the site) is one article
+    first = normalize(RawDocument("a/pitchside.example/p.html", page, "html",
+                                  site="pitchside.example"))
+    again = normalize(RawDocument("b/pitchside.example/p.html", page, "html",
+                                  site="pitchside.example"))
+    assert first.id == again.id
+    assert first.claimed_source is None
+    # an aggregator's copy pointing its canonical at the original: another version,
+    # which says where its text comes from
+    repost = normalize(RawDocument("newsfold.example/brandeis.html", page, "html",
+                                   site="newsfold.example"))
+    assert repost.id != first.id
+    assert repost.body == first.body
+    assert repost.claimed_source == "pitchside.example"
+    # another host of the page's own outlet is its own address
+    amp = normalize(RawDocument("amp", page, "html", url="https://amp.pitchside.example/b"))
+    assert amp.claimed_source is None
+
+
 def test_html_without_article_fails() -> None:
     with pytest.raises(InputError) as caught:
         normalize(html("nav_only.html"))

@@ -89,6 +89,41 @@ def test_same_outlet_reads_names_and_hosts():
     assert not same_outlet("N", wire)
 
 
+def test_a_canonical_address_on_another_outlet_is_a_claim_not_the_pages_site():
+    original = Article(id="o", body="b", site="pitchside.example",
+                       canonical_url="https://pitchside.example/2026/transfer")
+    # an aggregator's repost that credits the original by its canonical address
+    repost = Article(id="r", body="b", site="newsfold.example",
+                     canonical_url="https://pitchside.example/2026/transfer",
+                     claimed_source="pitchside.example")
+    assert same_outlet("pitchside.example", original)
+    assert not same_outlet("pitchside.example", repost)
+    # a page that names no site or URL of its own is known by its canonical host
+    bare = Article(id="b", body="b", canonical_url="https://www.pitchside.example/x")
+    assert same_outlet("pitchside.example", bare)
+
+
+def test_derivation_reasons_name_claims_of_another_outlet_only(hashing):
+    from dataclasses import replace
+
+    from storytrace.provenance import derivations
+
+    canonical = "https://herald.example/flood"
+    first = _dated(article(FLOOD, url=canonical), 2, site="herald.example",
+                   canonical_url=canonical)
+    repost = _dated(article(FLOOD, url="https://fold.example/1"), 3, site="fold.example",
+                    canonical_url=canonical, claimed_source="herald.example")
+    # a wire's brief names its own agency in its dateline: no claim of a source
+    brief = replace(article("\n".join(FLOOD.splitlines()[:3]) + "\n"), id="brief",
+                    site="nwx-wire.example", claimed_source="NWX")
+    edges = derivations([brief, repost, first], lambda x, y: compare(x, y, embedder=hashing))
+    why = {e.child: e.reasons for e in edges}
+    assert {e.parent for e in edges} == {first.id}
+    assert "it names herald.example as its source" in why[repost.id]
+    assert "it points to the other's canonical address" in why[repost.id]
+    assert not any("comes from" in r for r in why["brief"])
+
+
 def test_average_linkage_does_not_chain_through_one_member():
     from storytrace.cluster import average_linkage
     from storytrace.verify import Match

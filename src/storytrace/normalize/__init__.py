@@ -23,7 +23,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from storytrace.errors import InputError
-from storytrace.model import Article, Failure, RawDocument, article_id
+from storytrace.model import Article, Failure, RawDocument, article_id, outlet_key
 from storytrace.normalize.boilerplate import (
     PROSE,
     Layout,
@@ -73,6 +73,26 @@ def _host(url: str | None) -> str | None:
     except ValueError:
         return None
     return host.removeprefix("www.") if host else None
+
+
+def _foreign_canonical(canonical: str | None, own: str | None) -> str | None:
+    """The host of a canonical URL on another outlet than the page's own (``own``:
+    its host or site name), or ``None``.
+
+    Aggregators repost a story with the original's address as canonical, to
+    credit it: such a page is another version, on another site, that says
+    where its text comes from. A canonical address on the page's own outlet
+    (another of its hosts: "amp.example.com", "example.com") names the page
+    itself. Undecided (either name too short to compare, or no own outlet
+    known) counts as the page's own.
+    """
+    host = _host(canonical)
+    if not host or not own:
+        return None
+    theirs, ours = outlet_key(host), outlet_key(own)
+    if len(theirs) < 3 or len(ours) < 3 or theirs in ours or ours in theirs:
+        return None
+    return host
 
 
 def _site_key(raw: RawDocument, extract: HtmlExtract | None, lines: Sequence[str]) -> str | None:
@@ -274,6 +294,8 @@ def _article(raw: RawDocument, page: _Page, site_lines: SiteBoilerplate | None) 
 
     host = _host(raw.url)
     canonical = extract.canonical_url if extract else None
+    site = raw.site or (extract.sitename if extract else None) or host
+    foreign = _foreign_canonical(canonical, host or site)
     published = parse_published(raw.published)
     if published is None and extract is not None:
         published = parse_published(extract.date)
@@ -281,16 +303,21 @@ def _article(raw: RawDocument, page: _Page, site_lines: SiteBoilerplate | None) 
         published = parse_published(found.date)
     return Article(
         # The address keeps verbatim copies on two sites apart; without one,
-        # the record's own id or where it was read stands in for it.
-        id=article_id(body, raw.url or canonical or raw.source_id or raw.origin),
+        # the page's own canonical address, the record's own id or where it
+        # was read stands in for it (a canonical on another outlet is not
+        # this page's address: a repost that credits its original there is
+        # a version of its own).
+        id=article_id(
+            body, raw.url or (None if foreign else canonical) or raw.source_id or raw.origin
+        ),
         body=body,
         title=clean_line(title) if title else None,
         url=raw.url,
         canonical_url=canonical,
-        site=raw.site or (extract.sitename if extract else None) or host,
+        site=site,
         author=raw.author or (extract.author if extract else None) or found.author,
         published=published,
-        claimed_source=found.credit or tail_credit or agency,
+        claimed_source=found.credit or tail_credit or agency or foreign,
         dateline=dateline,
         end_slug=end_slug,
         sentences=tuple(split_sentences("\n".join(paragraphs))),
