@@ -811,16 +811,20 @@ def story_command(
     out.print(table)
     tree = Tree(f"[bold]{escape(_label(view.articles.get(story.original)))}[/] (original)")
     nodes = {story.original: tree}
-    for d in view.derivations:
+    # Independent reports first: a version may be derived from one of them
+    # (a brief cut from another outlet's own report), not from the original.
+    derived = {d.child for d in view.derivations}
+    for m in story.members[1:]:
+        if m.article_id not in derived:
+            nodes[m.article_id] = tree.add(
+                f"{escape(_label(view.articles.get(m.article_id)))} [dim]{m.relation} "
+                "(independent report)[/]")
+    for d in view.derivations:  # parents come before their children
         parent = nodes.get(d.parent) or tree
         nodes[d.child] = parent.add(
             f"{escape(_label(view.articles.get(d.child)))} [dim]{d.relation}, "
             f"confidence {d.confidence:.2f}: {escape('; '.join(d.reasons))}[/]"
         )
-    independent = [m for m in story.members[1:] if m.article_id not in nodes]
-    for m in independent:
-        tree.add(f"{escape(_label(view.articles.get(m.article_id)))} [dim]{m.relation} "
-                 "(independent report)[/]")
     out.print(tree)
     if view.changes:
         out.print("[bold]what each version changed against the original[/]")

@@ -184,3 +184,39 @@ def test_a_story_id_is_never_reused_for_a_new_story(tmp_path) -> None:
         fresh = _new_story_id(store, "x")
         assert fresh != taken
         assert _new_story_id(store, "x", taken=[fresh]) not in {taken, fresh}
+
+
+def _view_with_a_brief_of_an_independent_report():
+    """A story whose brief is cut from an independent report, not from the original."""
+    from storytrace.model import Article, Derivation, StoryMember
+    from storytrace.pipeline import StoryView
+
+    arts = {x: Article(id=x, body=f"{x} body", title=f"{x} title", site=f"{x}.example")
+            for x in ("orig", "report", "brief")}
+    story = Story(id="s1", headline="orig title", original="orig", members=(
+        StoryMember("orig", "original", 1.0, site="orig.example", title="orig title"),
+        StoryMember("report", "same_event", 0.9, site="report.example", title="report title"),
+        StoryMember("brief", "same_event", 0.8, site="brief.example", title="brief title"),
+    ))
+    edge = Derivation("report", "brief", "excerpt", 0.9, ("it names report as its source",))
+    return StoryView(story=story, derivations=[edge], events=[], articles=arts, changes={})
+
+
+def test_a_version_derived_from_an_independent_report_hangs_under_it(monkeypatch) -> None:
+    import storytrace.cli as cli
+    from storytrace.report import render_page
+
+    view = _view_with_a_brief_of_an_independent_report()
+    monkeypatch.setattr(cli, "story_view", lambda *args: view)
+    shown = runner.invoke(app, ["story", "s1", "--model", "none"], terminal_width=200)
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    report = next(i for i, line in enumerate(lines) if "report title" in line and "──" in line)
+    brief = next(i for i, line in enumerate(lines) if "brief title" in line and "──" in line)
+    # the brief is drawn one level below the report it was cut from
+    assert brief > report
+    assert lines[brief].index("brief title") > lines[report].index("report title")
+    html = render_page("story.html.j2", view=view, story=view.story)
+    independent = html[html.index("Independent reports"):]
+    assert "brief title" in independent  # under the report, not missing from the page
+    assert independent.index("report title") < independent.index("brief title")
