@@ -152,6 +152,9 @@ def _store_items(
     for batch in _batches(iter(items)):
         raws = [d for d in batch if isinstance(d, RawDocument)]
         lines_of = {id(raw): page_lines(raw, time_limit) for raw in raws}
+        unread = _unread_pages(raws, lines_of, store, site_lines)
+        report.duplicates += len(raws) - len(unread)  # read before, from the same place
+        raws = unread
         articles: list[Article] = []
         page_lines_by_id: dict[str, tuple[str, list[bytes]]] = {}
         normalized = normalize_batch(raws, site_lines, time_limit=time_limit)
@@ -172,6 +175,43 @@ def _store_items(
             on_progress(report)
     store.record_failures([(f.origin, f.reason) for f in report.failures])
     return report
+
+
+def _unread_pages(
+    raws: list[RawDocument],
+    lines_of: dict[int, tuple[str, list[bytes]]],
+    store: SQLiteStore,
+    site_lines: SiteBoilerplate,
+) -> list[RawDocument]:
+    """The pages of ``raws`` not stored before from the same place; ``site_lines``
+    made ready for them.
+
+    A page read again from where it was read before (the same URL, or the
+    same file and record) is the article stored then, whatever the site's
+    boilerplate has become since: normalized again, a footer that turned
+    boilerplate on a third page would give it a new body and a new id, and
+    the same page would be stored twice. The counts of the lines of every
+    page at hand are made exact (the store keeps lines of one page out of
+    the counts it rebuilds), and a page stored before is not counted again.
+    """
+    pages = [lines_of[id(raw)] for raw in raws]
+    unread = []
+    for raw, page, holders in zip(raws, pages, store.stored_pages(pages), strict=True):
+        site_lines.know(page[0], store.page_line_counts(*page))
+        if holders:
+            site_lines.counted(*page)
+        if not any(_same_place(raw, store.get(x)) for x in holders):
+            unread.append(raw)
+    return unread
+
+
+def _same_place(raw: RawDocument, article: Article | None) -> bool:
+    """Whether ``article`` was read from where ``raw`` comes from."""
+    if article is None:
+        return False
+    if raw.url and raw.url == article.url:
+        return True
+    return raw.origin == article.origin and raw.source_id == article.source_id
 
 
 @dataclass(slots=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from fixtures import BAKERY, FLOOD, SEEDS
+from fixtures import BAKERY, FLOOD, FLOOD_REWRITE, SEEDS
 from storytrace.cli import app
 from storytrace.demo import corpus_path, labels_path
 from storytrace.model import Article, Story, StoryMember
@@ -139,6 +139,33 @@ def test_scan_stores_then_groups(tmp_path: Path, hashing) -> None:
         assert [len(s.members) for s in result.stories] == [1]
         again = scan([str(tmp_path)], db, embedder=hashing)
         assert again.report.duplicates == 1 and db.count() == 1
+
+
+def test_scanning_the_same_pages_again_stores_nothing(tmp_path: Path, hashing) -> None:
+    # Two pages of one site share a footer line: on two pages it is not yet
+    # the site's boilerplate (three are needed), and reading them again must
+    # not make it so (a second scan stored both pages again, without it).
+    site = tmp_path / "pages" / "wire.example"
+    site.mkdir(parents=True)
+    footer = "Our Standards: The Wire Example Trust Principles."
+    (site / "flood.txt").write_text(f"{FLOOD}\n{footer}\n")
+    (site / "bakery.txt").write_text(f"{BAKERY}\n{footer}\n")
+    with SQLiteStore(tmp_path / "s.sqlite") as db:
+        first = scan([str(site)], db, embedder=hashing)
+        assert first.report.stored == 2
+        assert all(footer in a.body for a in first.articles.values())
+        for _ in range(2):
+            again = scan([str(site)], db, embedder=hashing)
+            assert (again.report.stored, again.report.duplicates) == (0, 2)
+        assert db.count() == 2
+        # A third page makes the footer the site's boilerplate: the new page
+        # loses it, and the two pages stored before stay the articles they were.
+        (site / "third.txt").write_text(f"{FLOOD_REWRITE}\n{footer}\n")
+        more = scan([str(site)], db, embedder=hashing)
+        assert (more.report.stored, more.report.duplicates) == (1, 2)
+        assert db.count() == 3
+        [third] = [a for a in more.articles.values() if a.origin.endswith("third.txt")]
+        assert footer not in third.body
 
 
 @pytest.mark.seeds

@@ -20,7 +20,7 @@ evidence separate them, neither tied to one site's wording:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from hashlib import blake2b
@@ -448,16 +448,37 @@ class SiteBoilerplate:
     def observe_hashes(self, site: str | None, hashes: Iterable[bytes]) -> bool:
         """Count one page given its line hashes (and story key), as :func:`page_lines` gives."""
         distinct = sorted(set(hashes))
-        key = self._site(site)
-        page = blake2b(key.encode("utf-8") + b"\x00" + b"".join(distinct), digest_size=16)
-        fingerprint = page.digest()
+        fingerprint = self._page(site, distinct)
         if fingerprint in self._pages:
             return False
         self._pages.add(fingerprint)
-        counts = self._counts.setdefault(key, {})
+        counts = self._counts.setdefault(self._site(site), {})
         for digest in distinct:
             counts[digest] = counts.get(digest, 0) + 1
         return True
+
+    def know(self, site: str | None, pages_of: Mapping[bytes, int]) -> None:
+        """Raise the counts of lines to what a store knows (``{line hash: pages}``).
+
+        :meth:`from_rows` keeps only lines on two pages or more; the counts
+        of the lines of a page at hand, its story keys among them, must be
+        exact, or a page read again loses the subtraction of its own story
+        and its text turns into boilerplate. Taking the larger count keeps
+        pages counted in this run and not stored.
+        """
+        counts = self._counts.setdefault(self._site(site), {})
+        for digest, pages in pages_of.items():
+            counts[digest] = max(counts.get(digest, 0), pages)
+
+    def counted(self, site: str | None, hashes: Iterable[bytes]) -> None:
+        """Mark a page as counted without counting it: its lines are in the counts
+        already (a page a store holds, when the counts were rebuilt from that
+        store with :meth:`from_rows`), so reading it again must not count it twice."""
+        self._pages.add(self._page(site, sorted(set(hashes))))
+
+    def _page(self, site: str | None, distinct: Sequence[bytes]) -> bytes:
+        key = self._site(site).encode("utf-8")
+        return blake2b(key + b"\x00" + b"".join(distinct), digest_size=16).digest()
 
     def pages_with(self, site: str | None, digest: bytes) -> int:
         """On how many counted pages of ``site`` the line (or story key) ``digest`` occurs."""

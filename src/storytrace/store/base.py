@@ -93,6 +93,14 @@ class Store(Protocol):
         """(site, line hash, pages) for lines seen on at least ``min_pages`` pages."""
         ...
 
+    def page_line_counts(self, site: str, hashes: Sequence[bytes]) -> dict[bytes, int]:
+        """On how many stored pages of ``site`` each line hash occurs."""
+        ...
+
+    def stored_pages(self, pages: Sequence[tuple[str, Sequence[bytes]]]) -> list[tuple[str, ...]]:
+        """For each ``(site, line hashes)`` page, the stored articles read from such a page."""
+        ...
+
     def close(self) -> None:
         """Flush and release the store."""
         ...

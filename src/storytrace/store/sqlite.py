@@ -823,6 +823,48 @@ class SQLiteStore:
         """How many articles are stored."""
         return int(self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
 
+    def stored_pages(self, pages: Sequence[tuple[str, Sequence[bytes]]]) -> list[tuple[str, ...]]:
+        """For each page, as ``(site, line hashes)`` (:func:`~storytrace.normalize.page_lines`),
+        the ids of the stored articles read from a page of that site with exactly
+        those lines.
+
+        Found through the page's last hash (a story key when it has prose:
+        only copies of its story on its site share it), then compared whole.
+        """
+        db = self._db
+        found: list[tuple[str, ...]] = []
+        for site, hashes in pages:
+            distinct = set(hashes)
+            same: list[str] = []
+            if distinct:
+                holders = db.execute(
+                    "SELECT article_id FROM page_lines WHERE site = ? AND line_hash = ?",
+                    (site, hashes[-1]),
+                ).fetchall()
+                for (holder,) in holders:
+                    theirs = db.execute(
+                        "SELECT line_hash FROM page_lines WHERE article_id = ?", (holder,)
+                    )
+                    if {bytes(h) for (h,) in theirs} == distinct:
+                        same.append(holder)
+            found.append(tuple(same))
+        return found
+
+    def page_line_counts(self, site: str, hashes: Sequence[bytes]) -> dict[bytes, int]:
+        """On how many stored pages of ``site`` each of ``hashes`` occurs (absent: none)."""
+        counts: dict[bytes, int] = {}
+        unique = list(dict.fromkeys(hashes))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for digest, pages in self._db.execute(
+                f"SELECT line_hash, COUNT(*) FROM page_lines WHERE site = ? "
+                f"AND line_hash IN ({marks}) GROUP BY line_hash",
+                (site, *chunk),
+            ):
+                counts[bytes(digest)] = int(pages)
+        return counts
+
     def site_line_counts(self, min_pages: int = 2) -> Iterator[tuple[str, bytes, int]]:
         """(site, line hash, pages) for lines seen on at least ``min_pages`` pages of a site."""
         yield from self._db.execute(
