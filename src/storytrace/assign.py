@@ -39,18 +39,26 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from time import perf_counter
 
 from storytrace.candidates import MAX_BUCKET, MIN_COSINE, NEIGHBOURS, linking_terms
 from storytrace.cluster import LINK_SAMPLE, average_linkage
 from storytrace.fingerprint import Embedder, Fingerprint, band_keys, with_sentence_vectors
 from storytrace.fingerprint.shingles import tokens
-from storytrace.model import Article, Derivation, Story, story_id_for
+from storytrace.model import Article, Derivation, Story, as_utc, story_id_for
 from storytrace.neighbourhood import Neighbourhoods
 from storytrace.provenance import build_story, derivations
 from storytrace.store import SQLiteStore
 from storytrace.store.codec import as_stored
-from storytrace.verify import Match, compare_fingerprints, content_terms, score_ceiling
+from storytrace.verify import (
+    Match,
+    compare_fingerprints,
+    content_terms,
+    score_at_gap,
+    score_ceiling,
+    untimed,
+)
 
 __all__ = ["CACHE_ARTICLES", "AssignReport", "StoryAssigner", "document_terms", "stored_idf"]
 
@@ -431,11 +439,12 @@ class StoryAssigner:
                     here = grouping.story_of[x]
                     hits = self._stories_matched(scorer, x, grouping, found_of)
                     touching.setdefault(here, set()).update(hits - {here})
-                    own = [y for y in grouping.versions(here) if y != x][:LINK_SAMPLE]
-                    fit_here = scorer.mean_score(x, own)
+                    story = grouping.versions(here)
+                    own = [y for y in story if y != x][:LINK_SAMPLE]
+                    fit_here = scorer.mean_score(x, own, story)
                     best, fit_best = None, max(fit_here, LINK_THRESHOLD)
                     for other in sorted(hits - {here}):
-                        fit = scorer.mean_score(x, grouping.versions(other)[:LINK_SAMPLE])
+                        fit = scorer.mean_score(x, grouping.versions(other)[:LINK_SAMPLE], story)
                         if fit > fit_best:  # strictly: on a tie it stays
                             best, fit_best = other, fit
                     if best is not None:
@@ -568,6 +577,16 @@ def _story(store: SQLiteStore, story_id: str) -> Story:
     return story
 
 
+def _when(
+    published: datetime | None, span: tuple[datetime, datetime] | None
+) -> tuple[datetime, datetime] | None:
+    """When a version ran: its own publication time, else its story's span."""
+    if published is not None:
+        moment = as_utc(published)
+        return moment, moment
+    return span
+
+
 class _Regrouping:
     """Story membership as a re-check changes it: the store's, with the changes laid over.
 
@@ -648,6 +667,8 @@ class _PairScorer:
         self.idf: dict[str, float] = {}
         self.matches: dict[tuple[str, str], Match] = {}
         self.verdicts: dict[tuple[str, str], tuple[float, bool]] = {}
+        # Pairs scored with no time gap that one could have (see in_stories).
+        self.untimed: set[tuple[str, str]] = set()
         self._seen: set[str] = set()
 
     def article(self, x: str) -> Article:
@@ -694,6 +715,8 @@ class _PairScorer:
     def _record(self, x: str, y: str, match: Match) -> None:
         """Keep the final verdict on ``(x, y)`` (and its match, if matches are kept)."""
         self.verdicts[(x, y)] = (match.score, match.same_story)
+        if untimed(match):
+            self.untimed.update(((x, y), (y, x)))
         if self.keep_matches:
             self.matches[(x, y)] = match
 
@@ -745,15 +768,53 @@ class _PairScorer:
             known = (match.score, match.same_story)
         return known
 
-    def mean_score(self, x: str, others: Sequence[str]) -> float:
-        """Mean score of ``x`` against ``others`` (0 when there are none)."""
+    def mean_score(self, x: str, others: Sequence[str], x_in: Sequence[str] = ()) -> float:
+        """Mean score of ``x`` against ``others`` (0 when there are none), each pair
+        :meth:`in_stories`: ``others`` as a sample of one story, ``x`` as a version of
+        the story whose versions are ``x_in`` (a sample of it is read)."""
         if not others:
             return 0.0
-        self.load([x, *others], sentences=True)
-        return sum(self.score_ids(x, y) for y in others) / len(others)
+        x_in = x_in[:LINK_SAMPLE]
+        self.load([*x_in, x, *others])
+        x_span, others_span = self.span(x_in), self.span(others)
+        self.load([x, *others], sentences=True)  # keeps these if the cache is full
+        return sum(self.in_stories(x, y, x_span, others_span) for y in others) / len(others)
 
     def score_ids(self, x: str, y: str) -> float:
         return self.verdict(x, y)[0]
+
+    def span(self, ids: Sequence[str]) -> tuple[datetime, datetime] | None:
+        """The first and last publication times of the versions ``ids`` (``None``: undated)."""
+        times = [as_utc(t) for x in ids if (t := self.article(x).published) is not None]
+        return (min(times), max(times)) if times else None
+
+    def in_stories(
+        self,
+        x: str,
+        y: str,
+        x_span: tuple[datetime, datetime] | None,
+        y_span: tuple[datetime, datetime] | None,
+    ) -> float:
+        """The score of ``x`` and ``y`` as versions of stories whose versions ran over
+        ``x_span`` and ``y_span``.
+
+        A version with no publication time (nor dateline) reports its story's
+        event, so it is read as published when its story ran: an undated
+        rewrite of a February fire is three weeks from a March fire, as its
+        dated versions are. Without this, the one pair of two stories that
+        lacks a date is the one that looks like the same story, and it
+        carries a later event of the same kind into the earlier story. The
+        pair's own score, and its verdict, stay as verified.
+        """
+        score = self.score_ids(x, y)
+        if (x, y) not in self.untimed:
+            return score
+        x_when = _when(self.article(x).published, x_span)
+        y_when = _when(self.article(y).published, y_span)
+        if x_when is None or y_when is None:
+            return score
+        gap = max(x_when[0] - y_when[1], y_when[0] - x_when[1]).total_seconds() / 86400.0
+        return score_at_gap(score, max(gap, 0.0))
 
     def linkage(self, story: Story | None) -> float:
         """Mean score of the new article against (a sample of) a story's versions."""
@@ -761,12 +822,16 @@ class _PairScorer:
             return 0.0
         sample = [m.article_id for m in story.members][:LINK_SAMPLE]
         self.load([self.new_id, *sample], sentences=True)
-        return sum(self.match(x).score for x in sample) / len(sample)
+        for x in sample:
+            self.match(x)
+        return self.mean_score(self.new_id, sample)
 
     def group_linkage(self, a: Sequence[str], b: Sequence[str]) -> float:
-        """Mean score between (samples of) two groups."""
-        self.load([*a[:LINK_SAMPLE], *b[:LINK_SAMPLE]], sentences=True)
-        scores = [self.score_ids(x, y) for x in a[:LINK_SAMPLE] for y in b[:LINK_SAMPLE]]
+        """Mean score between samples of two stories, each pair :meth:`in_stories`."""
+        a, b = a[:LINK_SAMPLE], b[:LINK_SAMPLE]
+        self.load([*a, *b], sentences=True)
+        a_span, b_span = self.span(a), self.span(b)
+        scores = [self.in_stories(x, y, a_span, b_span) for x in a for y in b]
         return sum(scores) / len(scores) if scores else 0.0
 
     def build(

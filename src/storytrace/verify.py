@@ -53,7 +53,10 @@ __all__ = [
     "content_terms",
     "default_embedder",
     "entity_terms",
+    "score_at_gap",
     "score_ceiling",
+    "time_gap_logit",
+    "untimed",
     "with_story_verdict",
 ]
 
@@ -696,6 +699,14 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x)) if x > -50 else 0.0
 
 
+def time_gap_logit(gap_days: float | None) -> float:
+    """What a gap of ``gap_days`` between two reports adds to the log-odds of one
+    story (:data:`TIME_GAP_WEIGHT` per doubling past two days; 0 within two)."""
+    if gap_days is None or gap_days <= 2:
+        return 0.0
+    return TIME_GAP_WEIGHT * math.log2(gap_days / 2)
+
+
 def score_features(features: Mapping[str, float], gap_days: float | None = None) -> float:
     """The calibrated same-story probability for a feature map.
 
@@ -704,9 +715,25 @@ def score_features(features: Mapping[str, float], gap_days: float | None = None)
     """
     weights = CONTEXT_WEIGHTS if "neighbourhood" in features else WEIGHTS
     z = weights["bias"] + sum(weights[k] * v for k, v in features.items() if k in weights)
-    if gap_days is not None and gap_days > 2:
-        z += TIME_GAP_WEIGHT * math.log2(gap_days / 2)
-    return _sigmoid(z)
+    return _sigmoid(z + time_gap_logit(gap_days))
+
+
+def untimed(match: Match) -> bool:
+    """Whether ``match`` was scored without a time gap, and could have been with one.
+
+    True when neither publication times nor datelines gave the two a gap,
+    and they are not copies (a copy is one story whenever it ran).
+    """
+    ev = match.evidence
+    return ev.time_gap_days is None and not (ev.identical or _is_copy(ev))
+
+
+def score_at_gap(score: float, gap_days: float | None) -> float:
+    """An :func:`untimed` pair's ``score`` had the two been ``gap_days`` apart."""
+    shift = time_gap_logit(gap_days)
+    if not shift or score <= 0.0 or score >= 1.0:
+        return score
+    return _sigmoid(math.log(score / (1.0 - score)) + shift)
 
 
 # The features read from sentence vectors; each lies in [0, 1] and weighs

@@ -131,3 +131,23 @@ def test_an_undated_wire_copy_is_dated_by_its_dateline(hashing):
     # A version's own publication time wins over its dateline.
     both = dataclasses.replace(wire, published=datetime(2026, 4, 6, 16, 0, tzinfo=UTC))
     assert compare(dated, both, embedder=hashing).evidence.time_gap_days == 1
+
+
+def test_a_pair_without_a_time_gap_is_untimed_unless_a_copy(hashing):
+    from datetime import UTC, datetime
+
+    from storytrace.verify import score_at_gap, untimed
+
+    flood, rewrite = article(FLOOD), article(FLOOD_REWRITE)
+    assert untimed(compare(flood, rewrite, embedder=hashing))
+    dated = [dataclasses.replace(a, published=datetime(2026, 3, d, tzinfo=UTC))
+             for a, d in ((flood, 2), (rewrite, 20))]
+    timed = compare(*dated, embedder=hashing)
+    assert not untimed(timed)
+    # what the 18 days cost the dated pair is what score_at_gap charges the undated one
+    alone = compare(flood, rewrite, embedder=hashing)
+    assert timed.score == pytest.approx(score_at_gap(alone.score, 18.0))
+    copy = dataclasses.replace(flood, id="copy", url="https://farm.example/x")
+    assert not untimed(compare(flood, copy, embedder=hashing))
+    assert score_at_gap(0.9, 1.5) == 0.9  # within two days: no cost
+    assert score_at_gap(0.9, 4.0) < 0.9

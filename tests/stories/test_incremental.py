@@ -220,3 +220,35 @@ def test_a_version_derived_from_an_independent_report_hangs_under_it(monkeypatch
     independent = html[html.index("Independent reports"):]
     assert "brief title" in independent  # under the report, not missing from the page
     assert independent.index("report title") < independent.index("brief title")
+
+
+def test_an_undated_version_is_read_as_published_when_its_story_ran() -> None:
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from storytrace.assign import _PairScorer
+    from storytrace.model import Article
+    from storytrace.verify import score_at_gap
+
+    def day(d: int, month: int = 2) -> datetime:
+        return datetime(2026, month, d, 9, tzinfo=UTC)
+
+    articles = {
+        "rewrite": Article(id="rewrite", body="b"),  # undated, in a story of Feb 18-21
+        "march": Article(id="march", body="b", published=day(9, 3)),
+        "feb": Article(id="feb", body="b", published=day(19)),
+    }
+    scorer = _PairScorer(SimpleNamespace(articles=articles), n_docs=10)  # type: ignore[arg-type]
+    for other in ("march", "feb"):
+        scorer.verdicts[("rewrite", other)] = (0.9, True)
+        scorer.untimed.update({("rewrite", other), (other, "rewrite")})
+    february = (day(18), day(21))
+    # three weeks after its story, as its story's dated versions are (16 days past its end)
+    in_story = scorer.in_stories("rewrite", "march", february, None)
+    assert in_story == score_at_gap(0.9, 16.0) < 0.6
+    assert scorer.in_stories("march", "rewrite", None, february) == in_story
+    assert scorer.in_stories("rewrite", "feb", february, None) == 0.9  # within its story's days
+    assert scorer.in_stories("rewrite", "march", None, None) == 0.9  # a story with no dates
+    # a pair with a time of its own (dates, datelines), or a copy, keeps its score
+    scorer.untimed.clear()
+    assert scorer.in_stories("rewrite", "march", february, None) == 0.9
