@@ -19,6 +19,21 @@ def read(*inputs: str | Path, **kwargs: object) -> tuple[list, list]:
     return split(list(iter_documents([str(item) for item in inputs], **kwargs)))  # type: ignore[arg-type]
 
 
+def test_a_file_is_known_by_its_absolute_path_however_it_was_named(
+    fixtures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storytrace.pipeline import read_articles
+
+    (tmp_path / "pages").mkdir()
+    shutil.copy(fixtures / "plain.txt", tmp_path / "pages" / "plain.txt")
+    monkeypatch.chdir(tmp_path)
+    named = ["pages/plain.txt", "./pages/plain.txt", "pages", str(tmp_path / "pages/plain.txt")]
+    origins = {read(name)[0][0].origin for name in named}
+    assert origins == {str(tmp_path / "pages" / "plain.txt")}
+    # a text file has no address of its own: its id comes from where it lies
+    assert len({next(iter(read_articles([name]))).id for name in named}) == 1
+
+
 def test_text_markdown_and_html(fixtures: Path) -> None:
     docs, failures = read(fixtures / "plain.txt", fixtures / "notes.md", fixtures / "page.html")
     assert failures == []

@@ -100,11 +100,14 @@ def read_input(
     elif _URL.match(item):
         yield from _guarded(redact_url(item), lambda: iter_url(item, settings))
     else:
-        path = Path(item)
+        # Absolute, so a page's origin finds it again from anywhere, and a
+        # file without an address gets the same article id whichever way
+        # its path was written ("pages/a.txt", "./pages/a.txt", "/x/pages/a.txt").
+        path = Path(item).absolute()
         if path.is_dir():
             yield from _read_folder(path, settings, pattern)
         else:
-            yield from _guarded(item, lambda: read_file(path, settings))
+            yield from _guarded(str(path), lambda: read_file(path, settings))
 
 
 def read_file(path: Path, settings: Settings) -> Iterator[Item]:
