@@ -194,12 +194,20 @@ def _unread_pages(
     page at hand are made exact (the store keeps lines of one page out of
     the counts it rebuilds), and a page stored before is not counted again.
     """
-    pages = [lines_of[id(raw)] for raw in raws]
     unread = []
-    for raw, page, holders in zip(raws, pages, store.stored_pages(pages), strict=True):
-        site_lines.know(page[0], store.page_line_counts(*page))
+    for raw in raws:
+        site, hashes = lines_of[id(raw)]
+        if not hashes:  # nothing to read: normalizing names the fault
+            unread.append(raw)
+            continue
+        # Lines missing from the counts are on one stored page at most: cheap
+        # to count exactly (a count reads an index entry per page).
+        missing = [h for h in hashes if not site_lines.pages_with(site, h)]
+        site_lines.know(site, store.page_line_counts(site, missing))
+        rarest = min(hashes, key=lambda h: site_lines.pages_with(site, h))
+        holders = store.stored_pages(site, hashes, rarest)
         if holders:
-            site_lines.counted(*page)
+            site_lines.counted(site, hashes)
         if not any(_same_place(raw, store.get(x)) for x in holders):
             unread.append(raw)
     return unread

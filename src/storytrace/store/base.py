@@ -97,8 +97,8 @@ class Store(Protocol):
         """On how many stored pages of ``site`` each line hash occurs."""
         ...
 
-    def stored_pages(self, pages: Sequence[tuple[str, Sequence[bytes]]]) -> list[tuple[str, ...]]:
-        """For each ``(site, line hashes)`` page, the stored articles read from such a page."""
+    def stored_pages(self, site: str, hashes: Sequence[bytes], probe: bytes) -> tuple[str, ...]:
+        """The stored articles read from a page of ``site`` with exactly these lines."""
         ...
 
     def close(self) -> None:

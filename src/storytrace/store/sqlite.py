@@ -823,35 +823,32 @@ class SQLiteStore:
         """How many articles are stored."""
         return int(self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
 
-    def stored_pages(self, pages: Sequence[tuple[str, Sequence[bytes]]]) -> list[tuple[str, ...]]:
-        """For each page, as ``(site, line hashes)`` (:func:`~storytrace.normalize.page_lines`),
-        the ids of the stored articles read from a page of that site with exactly
-        those lines.
+    def stored_pages(self, site: str, hashes: Sequence[bytes], probe: bytes) -> tuple[str, ...]:
+        """The ids of the stored articles read from a page of ``site`` with exactly the
+        lines ``hashes`` (as :func:`~storytrace.normalize.page_lines` gives them).
 
-        Found through the page's last hash (a story key when it has prose:
-        only copies of its story on its site share it), then compared whole.
+        ``probe``, one of ``hashes``, finds the candidates: the rarer it is
+        on the site (a story key: only copies of the page's story share it),
+        the fewer pages are compared whole.
         """
-        db = self._db
-        found: list[tuple[str, ...]] = []
-        for site, hashes in pages:
-            distinct = set(hashes)
-            same: list[str] = []
-            if distinct:
-                holders = db.execute(
-                    "SELECT article_id FROM page_lines WHERE site = ? AND line_hash = ?",
-                    (site, hashes[-1]),
-                ).fetchall()
-                for (holder,) in holders:
-                    theirs = db.execute(
-                        "SELECT line_hash FROM page_lines WHERE article_id = ?", (holder,)
-                    )
-                    if {bytes(h) for (h,) in theirs} == distinct:
-                        same.append(holder)
-            found.append(tuple(same))
-        return found
+        distinct = set(hashes)
+        same = []
+        for (holder,) in self._db.execute(
+            "SELECT article_id FROM page_lines WHERE site = ? AND line_hash = ?", (site, probe)
+        ).fetchall():
+            theirs = self._db.execute(
+                "SELECT line_hash FROM page_lines WHERE article_id = ?", (holder,)
+            )
+            if {bytes(h) for (h,) in theirs} == distinct:
+                same.append(holder)
+        return tuple(same)
 
     def page_line_counts(self, site: str, hashes: Sequence[bytes]) -> dict[bytes, int]:
-        """On how many stored pages of ``site`` each of ``hashes`` occurs (absent: none)."""
+        """On how many stored pages of ``site`` each of ``hashes`` occurs (absent: none).
+
+        Each count reads one index entry per page: ask for lines known to be
+        rare (a site's menu line is on every page of the site).
+        """
         counts: dict[bytes, int] = {}
         unique = list(dict.fromkeys(hashes))
         for start in range(0, len(unique), 500):
