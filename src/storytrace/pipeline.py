@@ -205,7 +205,9 @@ def _unread_pages(
         missing = [h for h in hashes if not site_lines.pages_with(site, h)]
         site_lines.know(site, store.page_line_counts(site, missing))
         rarest = min(hashes, key=lambda h: site_lines.pages_with(site, h))
-        holders = store.stored_pages(site, hashes, rarest)
+        holders: tuple[str, ...] = ()
+        if site_lines.pages_with(site, rarest):  # else no stored page has it: a new page
+            holders = store.stored_pages(site, hashes, rarest)
         if holders:
             site_lines.counted(site, hashes)
         if not any(_same_place(raw, store.get(x)) for x in holders):
