@@ -32,3 +32,15 @@ def test_quick_benchmark_prints_every_table(tmp_path: Path) -> None:
         found, asked = map(int, results["store"][size]["found_original"].split("/"))
         assert found >= 0.9 * asked  # each query's original is among its verified matches
     assert (tmp_path / "growth.png").stat().st_size > 0
+
+
+def test_ingest_bench_reads_pages_again_without_storing_them(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "ingest_repeat.py"), "--articles", "120",
+         "--sites", "3", "--dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=600, check=False, cwd=ROOT / "bench",
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    runs = json.loads(run.stdout.splitlines()[-1])
+    assert [r["stored"] for r in runs.values()] == [60, 0, 60]
+    assert runs["read again"]["duplicates"] == 60
