@@ -821,9 +821,6 @@ class _PairScorer:
         if story is None or self.new_id is None:
             return 0.0
         sample = [m.article_id for m in story.members][:LINK_SAMPLE]
-        self.load([self.new_id, *sample], sentences=True)
-        for x in sample:
-            self.match(x)
         return self.mean_score(self.new_id, sample)
 
     def group_linkage(self, a: Sequence[str], b: Sequence[str]) -> float:

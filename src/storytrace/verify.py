@@ -55,7 +55,6 @@ __all__ = [
     "entity_terms",
     "score_at_gap",
     "score_ceiling",
-    "time_gap_logit",
     "untimed",
     "with_story_verdict",
 ]
@@ -699,7 +698,7 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x)) if x > -50 else 0.0
 
 
-def time_gap_logit(gap_days: float | None) -> float:
+def _time_gap_logit(gap_days: float | None) -> float:
     """What a gap of ``gap_days`` between two reports adds to the log-odds of one
     story (:data:`TIME_GAP_WEIGHT` per doubling past two days; 0 within two)."""
     if gap_days is None or gap_days <= 2:
@@ -715,7 +714,7 @@ def score_features(features: Mapping[str, float], gap_days: float | None = None)
     """
     weights = CONTEXT_WEIGHTS if "neighbourhood" in features else WEIGHTS
     z = weights["bias"] + sum(weights[k] * v for k, v in features.items() if k in weights)
-    return _sigmoid(z + time_gap_logit(gap_days))
+    return _sigmoid(z + _time_gap_logit(gap_days))
 
 
 def untimed(match: Match) -> bool:
@@ -730,7 +729,7 @@ def untimed(match: Match) -> bool:
 
 def score_at_gap(score: float, gap_days: float | None) -> float:
     """An :func:`untimed` pair's ``score`` had the two been ``gap_days`` apart."""
-    shift = time_gap_logit(gap_days)
+    shift = _time_gap_logit(gap_days)
     if not shift or score <= 0.0 or score >= 1.0:
         return score
     return _sigmoid(math.log(score / (1.0 - score)) + shift)
