@@ -10,7 +10,7 @@ import dataclasses
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -34,7 +34,7 @@ from storytrace.fingerprint import (
     SentenceTransformerEmbedder,
     fingerprint_many,
 )
-from storytrace.model import Article, Diff, Story
+from storytrace.model import Article, Derivation, Diff, Story
 from storytrace.pipeline import (
     IngestReport,
     ScanResult,
@@ -47,6 +47,7 @@ from storytrace.pipeline import (
     scan,
     story_view,
 )
+from storytrace.provenance import version_roles
 from storytrace.report import (
     diff_to_dict,
     render_diff,
@@ -69,6 +70,9 @@ out = Console()
 err = Console(stderr=True)
 
 DEFAULT_STORE = "storytrace.sqlite"
+# How many stories `scan` draws a derivation tree for under its table; the
+# rest are one `storytrace story ID` away.
+TREES_SHOWN = 20
 StoreOption = Annotated[
     Path,
     typer.Option(
@@ -263,7 +267,8 @@ def scan_command(
             raise typer.Exit(2) from exc
     if json_out:
         for story in result.stories:
-            sys.stdout.write(json.dumps(story_to_dict(story), ensure_ascii=False) + "\n")
+            data = story_to_dict(story, result.derivations.get(story.id))
+            sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
     else:
         _print_summary(result.report, store)
         _print_stories(result)
@@ -273,6 +278,7 @@ def scan_command(
             render_report(
                 result.stories, result.articles, title="storytrace scan",
                 failures=[str(f) for f in result.report.failures],
+                derivations=result.derivations,
             ),
             encoding="utf-8",
         )
@@ -289,6 +295,12 @@ def _print_stories(result: ScanResult) -> None:
         title=f"{len(multi)} stories with more than one version "
         f"({len(result.stories) - len(multi)} single articles not listed)",
     )
+    shown = [s for s in multi if s.id in result.derivations][:TREES_SHOWN]
+    for story in shown:
+        out.print(_derivation_tree(story, result.derivations[story.id], result.articles))
+    if len(multi) > len(shown):
+        out.print(f"[dim]{len(multi) - len(shown)} more stories: `storytrace story ID` "
+                  "shows who derived from whom in one[/]")
     placed = result.assigned
     if placed.assigned:
         out.print(f"this run placed {placed.assigned} articles ({placed.started} started a "
@@ -801,31 +813,17 @@ def story_command(
         out.print(f"versions name [bold]{escape(story.claimed_original)}[/] as their source; "
                   "it is not in the store")
     table = Table(title="timeline", header_style="bold")
-    for name in ("published", "site", "relation to original", "score", "title", "id"):
+    for name in ("published", "site", "made as", "relation to original", "score", "title", "id"):
         table.add_column(name, overflow="fold")
+    roles = view.roles
     for m in story.members:
         table.add_row(
             m.published.isoformat(timespec="minutes") if m.published else "undated",
-            m.site or "", m.relation, f"{m.score:.2f}", escape(m.title or ""), m.article_id,
+            m.site or "", roles.get(m.article_id, m.relation), m.relation, f"{m.score:.2f}",
+            escape(m.title or ""), m.article_id,
         )
     out.print(table)
-    tree = Tree(f"[bold]{escape(_label(view.articles.get(story.original)))}[/] (original)")
-    nodes = {story.original: tree}
-    # Independent reports first: a version may be derived from one of them
-    # (a brief cut from another outlet's own report), not from the original.
-    derived = {d.child for d in view.derivations}
-    for m in story.members[1:]:
-        if m.article_id not in derived:
-            nodes[m.article_id] = tree.add(
-                f"{escape(_label(view.articles.get(m.article_id)))} [dim]{m.relation} "
-                "(independent report)[/]")
-    for d in view.derivations:  # parents come before their children
-        parent = nodes.get(d.parent) or tree
-        nodes[d.child] = parent.add(
-            f"{escape(_label(view.articles.get(d.child)))} [dim]{d.relation}, "
-            f"confidence {d.confidence:.2f}: {escape('; '.join(d.reasons))}[/]"
-        )
-    out.print(tree)
+    out.print(_derivation_tree(story, view.derivations, view.articles))
     if view.changes:
         out.print("[bold]what each version changed against the original[/]")
     for version, d in view.changes.items():
@@ -839,6 +837,37 @@ def story_command(
             out.print(f"    [red]{f.kind}[/]: {escape(f.note)}", highlight=False)
     for at, kind, art, other, why in view.events:
         out.print(f"[dim]{at}[/] {kind} {art or ''} {other or ''}: {escape(why)}", highlight=False)
+
+
+def _derivation_tree(
+    story: Story, edges: Sequence[Derivation], articles: Mapping[str, Article]
+) -> Tree:
+    """Who derived from whom, the original at the root."""
+    root = "original"
+    if story.claimed_original:
+        root = f"original: stands in for {escape(story.claimed_original)}, which it names"
+    tree = Tree(f"[bold]{escape(_label(articles.get(story.original)))}[/] ({root})")
+    nodes = {story.original: tree}
+    roles = version_roles(story, edges)
+    # Independent reports first: a version may be derived from one of them
+    # (a brief cut from another outlet's own report), not from the original.
+    derived = {d.child for d in edges}
+    for m in story.members[1:]:
+        if m.article_id not in derived:
+            role = roles.get(m.article_id, m.relation)
+            made = f"{m.relation} (independent report)" if role == m.relation else (
+                f"{role} (of the version below, or with it of a text outside the corpus); "
+                f"{m.relation} with the original")
+            nodes[m.article_id] = tree.add(
+                f"{escape(_label(articles.get(m.article_id)))} [dim]{made}[/]")
+    for d in edges:  # parents come before their children
+        parent = nodes.get(d.parent) or tree
+        order = "" if d.ordered else " (which came first is unknown)"
+        nodes[d.child] = parent.add(
+            f"{escape(_label(articles.get(d.child)))} [dim]{d.relation}{order}, "
+            f"confidence {d.confidence:.2f}: {escape('; '.join(d.reasons))}[/]"
+        )
+    return tree
 
 
 def _label(article: Article | None) -> str:

@@ -202,6 +202,11 @@ class Derivation:
         confidence: how sure, in [0, 1] (the verified score, lowered when
             the dates cannot order the two).
         reasons: the evidence, one short sentence each.
+        ordered: whether anything says which of the two came first (dates,
+            an attribution, a brief cut from a fuller text). When nothing
+            does, ``parent`` is only the fuller of two copies or rewrites of
+            one text: one was made from the other, or both from a text
+            outside the corpus, and both are shown as made that way.
     """
 
     parent: str
@@ -209,6 +214,7 @@ class Derivation:
     relation: str
     confidence: float
     reasons: tuple[str, ...] = ()
+    ordered: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,14 +29,17 @@ from storytrace.ingest import iter_documents
 from storytrace.model import Article, Derivation, Diff, Failure, RawDocument, Story
 from storytrace.neighbourhood import Neighbourhoods
 from storytrace.normalize import SiteBoilerplate, normalize_batch, page_lines
+from storytrace.provenance import version_roles
 from storytrace.store import SQLiteStore
 from storytrace.verify import Match
 
 __all__ = [
+    "GRAPH_VERSIONS",
     "AssignReport",
     "IngestReport",
     "ScanResult",
     "StoryView",
+    "derivation_graphs",
     "find_stories",
     "fingerprints_for",
     "index_store",
@@ -232,6 +235,9 @@ class ScanResult:
     assigned: AssignReport
     stories: list[Story]
     articles: dict[str, Article]
+    #: each story's derivation graph, by story id (stories of one version,
+    #: and of more than :data:`GRAPH_VERSIONS`, have none)
+    derivations: dict[str, list[Derivation]] = field(default_factory=dict)
 
 
 def fingerprints_for(
@@ -413,7 +419,26 @@ def scan(
     assigned = update_stories(store, embedder)
     stories = list(store.iter_stories())
     articles = {a.id: a for a in store.iter_articles()}
-    return ScanResult(report=report, assigned=assigned, stories=stories, articles=articles)
+    return ScanResult(report=report, assigned=assigned, stories=stories, articles=articles,
+                      derivations=derivation_graphs(store, stories, embedder))
+
+
+#: The largest story whose derivation graph :func:`scan` draws. A graph
+#: compares every pair of a story's versions; a story of thousands (one wire
+#: report on every aggregator) is drawn on request by ``storytrace story``.
+GRAPH_VERSIONS = 200
+
+
+def derivation_graphs(
+    store: SQLiteStore, stories: Sequence[Story], embedder: Embedder | None
+) -> dict[str, list[Derivation]]:
+    """Who copied, cut or rewrote whom, for each story of 2 to :data:`GRAPH_VERSIONS` versions."""
+    assigner = StoryAssigner(store, embedder)
+    return {
+        s.id: assigner.derivation_graph(s)
+        for s in stories
+        if 1 < len(s.members) <= GRAPH_VERSIONS
+    }
 
 
 @dataclass(slots=True)
@@ -425,6 +450,11 @@ class StoryView:
     events: list[tuple[str, str, str | None, str | None, str]]
     articles: dict[str, Article]
     changes: dict[str, Diff]  # each version against the original
+
+    @property
+    def roles(self) -> dict[str, str]:
+        """How each version was made, by article id (:func:`~.provenance.version_roles`)."""
+        return version_roles(self.story, self.derivations)
 
 
 def story_view(store: SQLiteStore, story_id: str, embedder: Embedder | None) -> StoryView | None:

@@ -31,7 +31,7 @@ from storytrace.model import (
 )
 from storytrace.verify import Match
 
-__all__ = ["build_story", "derivations", "likely_original", "same_outlet"]
+__all__ = ["build_story", "derivations", "likely_original", "same_outlet", "version_roles"]
 
 # Relations that mean one text was made from the other; same_event and
 # followup are independent reports and get no derivation edge.
@@ -181,19 +181,45 @@ def derivations(
         if best is None:
             continue
         score, parent, m = best
-        reasons, confidence = _reasons(parent, child, m)
-        edges.append(
-            Derivation(parent.id, child.id, m.relation, round(score * confidence, 4), reasons)
-        )
+        reasons, confidence, known_order = _reasons(parent, child, m)
+        edges.append(Derivation(parent.id, child.id, m.relation, round(score * confidence, 4),
+                                reasons, known_order))
     return edges
 
 
-def _reasons(parent: Article, child: Article, m: Match) -> tuple[tuple[str, ...], float]:
-    """Why ``child`` derives from ``parent``, and how much the direction is to be trusted."""
+def version_roles(story: Story, edges: Sequence[Derivation]) -> dict[str, str]:
+    """How each version of ``story`` was made, by article id.
+
+    ``"original"`` for the original; for a derived version, the relation of
+    the edge it came by (``rewrite``, ``excerpt``, ``duplicate``,
+    ``near_duplicate``). Two versions joined by an edge that nothing orders
+    (no dates, no attribution) are both shown as made that way: one reworded
+    the other, or both reworded one report outside the corpus, and which is
+    unknown (the seeds' AI-spun rewrite and wire rewrite are such a pair).
+    Any other version is an independent report: its relation to the
+    original (``same_event``, ``followup``).
+    """
+    roles = {m.article_id: m.relation for m in story.members}
+    for edge in edges:
+        roles[edge.child] = edge.relation
+    for edge in edges:
+        # A parent with its own source keeps the role it came by.
+        if not edge.ordered and roles.get(edge.parent) in ("same_event", "followup"):
+            roles[edge.parent] = edge.relation
+    return roles
+
+
+def _reasons(parent: Article, child: Article, m: Match) -> tuple[tuple[str, ...], float, bool]:
+    """Why ``child`` derives from ``parent``, how much the direction is to be trusted,
+    and whether anything orders the two (see :attr:`Derivation.ordered`)."""
     reasons: list[str] = []
     confidence = 1.0
+    # A brief is cut from the fuller text, rarely the reverse; copies and
+    # rewrites need a date or an attribution to say which came first.
+    ordered = m.relation == "excerpt"
     if child.claimed_source and same_outlet(child.claimed_source, parent):
         reasons.append(f"it names {child.claimed_source} as its source")
+        ordered = True
     elif child.claimed_source and not same_outlet(child.claimed_source, child):
         # (a wire's own name in its dateline, "(NWX) -", is no claim of a source)
         reasons.append(f"it says it comes from {child.claimed_source}")
@@ -201,11 +227,18 @@ def _reasons(parent: Article, child: Article, m: Match) -> tuple[tuple[str, ...]
         gap = (as_utc(child.published) - as_utc(parent.published)).total_seconds() / 3600
         if gap > 0:
             reasons.append(f"published {gap:.1f} h later")
+            ordered = True
         elif gap == 0:
             reasons.append("published at the same time")
             confidence *= 0.8
-    else:
+    elif ordered:
         reasons.append("no dates to order them; the fuller text is taken as the source")
+        confidence *= 0.7
+    else:
+        made = "reworded" if m.relation == "rewrite" else "copied"
+        dates = "one is undated" if parent.published or child.published else "no dates"
+        reasons.append(f"nothing orders them ({dates}): one {made} the other, or both "
+                       "a text outside the corpus; the fuller is drawn above")
         confidence *= 0.7
     ev = m.evidence
     if ev is not None:
@@ -222,4 +255,4 @@ def _reasons(parent: Article, child: Article, m: Match) -> tuple[tuple[str, ...]
             reasons.append(f"{ev.alignment_coverage:.0%} of sentences align, in order")
     if parent.canonical_url and child.canonical_url == parent.canonical_url:
         reasons.append("it points to the other's canonical address")
-    return tuple(reasons), confidence
+    return tuple(reasons), confidence, ordered

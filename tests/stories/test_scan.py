@@ -13,6 +13,7 @@ from storytrace.cli import app
 from storytrace.demo import corpus_path, labels_path
 from storytrace.model import Article, Story, StoryMember
 from storytrace.pipeline import find_stories, read_articles, scan
+from storytrace.provenance import version_roles
 from storytrace.report import render_report
 from storytrace.store import SQLiteStore
 
@@ -39,10 +40,16 @@ def test_scan_groups_copies_and_writes_a_safe_report(tmp_path: Path) -> None:
     assert sorted(len(s["members"]) for s in stories) == [1, 2]
     flood = next(s for s in stories if len(s["members"]) == 2)
     assert [m["relation"] for m in flood["members"]] == ["original", "duplicate"]
+    assert [m["made_as"] for m in flood["members"]] == ["original", "duplicate"]
+    [edge] = flood["derivations"]  # two undated copies: which came first is unknown
+    assert (edge["relation"], edge["ordered"]) == ("duplicate", False)
+    assert [edge["parent"], edge["child"]] == [m["id"] for m in flood["members"]]
+    assert "derivations" not in next(s for s in stories if len(s["members"]) == 1)
     assert set(flood["sites"]) == {"herald.example", "farm.example"}  # from the folder names
     html = report.read_text()
     assert "<script" not in html  # the normalizer drops tags; the template escapes the rest
     assert "Marrowby" in html
+    assert html.count('class="tree derivations"') == 1  # the flood story's graph
     # without --json: the stories table, and what this run did
     again = runner.invoke(app, ["scan", str(pages), "--store", str(tmp_path / "t.sqlite"),
                                 "--model", "none"])
@@ -50,6 +57,7 @@ def test_scan_groups_copies_and_writes_a_safe_report(tmp_path: Path) -> None:
     said = " ".join(again.output.split())  # as the terminal's width wrapped it
     assert "this run placed 3 articles (2 started a story, 1 joined one)" in said
     assert "versions the re-check moved: 0" in said
+    assert "duplicate (which came first is unknown)" in said  # the flood story's tree
 
 
 def test_report_escapes_article_text_and_refuses_script_urls() -> None:
@@ -183,4 +191,10 @@ def test_seeds_are_one_story_whose_source_is_named(tmp_path: Path, real_embedder
     # 003 is a verbatim copy of cnn.com's report: the stand-in for the original
     assert by_origin["003"].relation == "original"
     assert {by_origin["000"].relation, by_origin["001"].relation} <= {"rewrite", "same_event"}
+    # 000 and 001 reword one text (88% of 001's sentences align with 000, in
+    # order) and nothing dates 000: both are shown as rewrites
+    edges = result.derivations[story.id]
+    assert [(e.relation, e.ordered) for e in edges] == [("rewrite", False)]
+    roles = version_roles(story, edges)
+    assert roles[by_origin["000"].article_id] == roles[by_origin["001"].article_id] == "rewrite"
     assert result.articles[by_origin["003"].article_id].claimed_source == "cnn.com"

@@ -145,3 +145,66 @@ def test_average_linkage_does_not_chain_through_one_member():
     scores[("x", "z")] = 0.8
     matches = [m(a, b, s) for (a, b), s in scores.items()]
     assert average_linkage(["x", "y", "z"], matches, score_of) == [["x", "y", "z"]]
+
+
+def _relations(pairs: dict[frozenset[str], str]):
+    """A ``match_of`` that gives each pair of ids the relation named (score 0.9)."""
+    from storytrace.verify import Match
+
+    def match_of(a: Article, b: Article) -> Match:
+        return Match(a=a.id, b=b.id, same_story=True, relation=pairs[frozenset((a.id, b.id))],
+                     score=0.9, evidence=None)  # type: ignore[arg-type]
+
+    return match_of
+
+
+def test_two_undated_rewrites_of_one_text_are_both_shown_as_rewrites():
+    from dataclasses import replace
+
+    from storytrace.provenance import derivations, version_roles
+
+    # the original (dated) and two undated versions that reword one text,
+    # as an independent report of the original's event (the seeds' 000 and 001)
+    original = _dated(Article(id="orig", body="o " * 300, site="herald.example"), 2)
+    spun = Article(id="spun", body="s " * 250)
+    wire = Article(id="wire", body="w " * 150)
+    # and a scraper's copy of the original that names it
+    copy = Article(id="copy", body="o " * 300, claimed_source="herald.example")
+    match_of = _relations({frozenset(("orig", "spun")): "same_event",
+                           frozenset(("orig", "wire")): "same_event",
+                           frozenset(("spun", "wire")): "rewrite",
+                           frozenset(("orig", "copy")): "duplicate",
+                           frozenset(("copy", "spun")): "same_event",
+                           frozenset(("copy", "wire")): "same_event"})
+    arts = [wire, copy, original, spun]
+    edges = derivations(arts, match_of)
+    edges.sort(key=lambda e: e.child)
+    assert [(e.parent, e.child, e.relation, e.ordered) for e in edges] == [
+        ("orig", "copy", "duplicate", True),  # it names the original's outlet
+        ("spun", "wire", "rewrite", False),  # nothing says which of the two came first
+    ]
+    assert any("nothing orders them (no dates)" in r for r in edges[1].reasons)
+    story = build_story(arts, match_of)
+    assert [m.relation for m in story.members] == ["original", "duplicate", "same_event",
+                                                   "same_event"]
+    assert version_roles(story, edges) == {"orig": "original", "spun": "rewrite",
+                                           "wire": "rewrite", "copy": "duplicate"}
+
+    # dated, the earlier is the source: an independent report, reworded by the later
+    spun, wire = _dated(spun, 3), _dated(wire, 4)
+    [edge] = derivations([wire, original, spun], match_of)
+    assert edge.ordered and "published 24.0 h later" in edge.reasons
+    story = build_story([wire, original, spun], match_of)
+    assert version_roles(story, [edge])["spun"] == "same_event"
+    assert version_roles(story, [edge])["wire"] == "rewrite"
+
+    # a brief is cut from the fuller text, dates or not
+    match_of = _relations({frozenset(("orig", "spun")): "same_event",
+                           frozenset(("orig", "wire")): "same_event",
+                           frozenset(("spun", "wire")): "excerpt"})
+    undated = [replace(a, published=None) for a in (spun, wire)]
+    [edge] = derivations([original, *undated], match_of)
+    assert edge.ordered and edge.relation == "excerpt"
+    story = build_story([original, *undated], match_of)
+    assert version_roles(story, [edge]) == {"orig": "original", "spun": "same_event",
+                                            "wire": "excerpt"}

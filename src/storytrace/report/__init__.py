@@ -14,6 +14,7 @@ import jinja2
 
 from storytrace.diff import side_by_side
 from storytrace.model import Article, Derivation, Diff, Story
+from storytrace.provenance import version_roles
 
 __all__ = [
     "DIFF_SCHEMA_VERSION",
@@ -49,6 +50,7 @@ def render_report(
     *,
     title: str = "storytrace report",
     failures: Sequence[str] = (),
+    derivations: Mapping[str, Sequence[Derivation]] | None = None,
 ) -> str:
     """The HTML of a standalone report: every story, its versions, the original first.
 
@@ -57,9 +59,14 @@ def render_report(
         articles: the articles the stories name, by id (for excerpts and URLs).
         title: the page title.
         failures: inputs that could not be read, one line each.
+        derivations: each story's derivation graph, by story id; a story
+            with one is shown with who derived from whom, and each version
+            with how it was made (:func:`storytrace.provenance.version_roles`).
     """
     multi = [s for s in stories if len(s.members) > 1]
     single = [s for s in stories if len(s.members) == 1]
+    graphs = dict(derivations or {})
+    roles = {s.id: version_roles(s, graphs.get(s.id, ())) for s in multi}
     return render_page(
         "report.html.j2",
         web=False,
@@ -69,6 +76,8 @@ def render_report(
         singles=single,
         articles=articles,
         failures=list(failures),
+        derivations=graphs,
+        roles=roles,
         n_articles=sum(len(s.members) for s in stories),
     )
 
@@ -136,9 +145,18 @@ def render_page(template: str, *, web: bool = True, **context: object) -> str:
     return _ENV.get_template(template).render(web=web, when=_when, **context)
 
 
-def story_to_dict(story: Story) -> dict[str, object]:
-    """The JSON form of a story (documented in the README)."""
-    return {
+def story_to_dict(
+    story: Story, derivations: Sequence[Derivation] | None = None
+) -> dict[str, object]:
+    """The JSON form of a story (documented in the README).
+
+    With its ``derivations`` (the story's derivation graph), each member also
+    says how it was made (``made_as``, see
+    :func:`storytrace.provenance.version_roles`) and the graph's edges are
+    listed under ``derivations``.
+    """
+    roles = version_roles(story, derivations) if derivations is not None else {}
+    data: dict[str, object] = {
         "id": story.id,
         "headline": story.headline,
         "original": story.original,
@@ -150,6 +168,7 @@ def story_to_dict(story: Story) -> dict[str, object]:
             {
                 "id": m.article_id,
                 "relation": m.relation,
+                **({"made_as": roles[m.article_id]} if m.article_id in roles else {}),
                 "score": m.score,
                 "site": m.site,
                 "title": m.title,
@@ -158,6 +177,13 @@ def story_to_dict(story: Story) -> dict[str, object]:
             for m in story.members
         ],
     }
+    if derivations is not None:
+        data["derivations"] = [
+            {"parent": d.parent, "child": d.child, "relation": d.relation,
+             "confidence": d.confidence, "ordered": d.ordered, "reasons": list(d.reasons)}
+            for d in derivations
+        ]
+    return data
 
 
 def story_detail_to_dict(
@@ -167,12 +193,7 @@ def story_detail_to_dict(
     changes: Mapping[str, Diff],
 ) -> dict[str, object]:
     """A story with its derivation graph, its history and what each version changed."""
-    return story_to_dict(story) | {
-        "derivations": [
-            {"parent": d.parent, "child": d.child, "relation": d.relation,
-             "confidence": d.confidence, "reasons": list(d.reasons)}
-            for d in derivations
-        ],
+    return story_to_dict(story, derivations) | {
         "events": [
             {"at": at, "kind": kind, "article": art, "other_story": other, "reason": why}
             for at, kind, art, other, why in events
