@@ -38,6 +38,7 @@ from storytrace.model import Article, Derivation, Diff, Story
 from storytrace.pipeline import (
     IngestReport,
     ScanResult,
+    derivation_graphs,
     find_stories,
     ingest,
     load_article,
@@ -256,29 +257,35 @@ def scan_command(
     if not paths:
         raise typer.BadParameter("give inputs to scan, or --demo", param_hint="INPUTS")
     settings = _settings(max_bytes, allow_private_urls, field)
+    embedder = _embedder(model)
     with _open_store(store) as db, _ingest_progress(json_out) as progress:
         try:
             result = scan(
-                paths, db, settings, embedder=_embedder(model), pattern=glob,
+                paths, db, settings, embedder=embedder, pattern=glob,
                 on_progress=_updater(progress),
             )
         except StorytraceError as exc:
             err.print(f"[red]error:[/] {exc}", highlight=False)
             raise typer.Exit(2) from exc
+        # The terminal draws the first stories' trees; JSON and the report, all.
+        drawn = [s for s in result.stories if len(s.members) > 1]
+        if not (json_out or report):
+            drawn = drawn[:TREES_SHOWN]
+        graphs = derivation_graphs(db, drawn, embedder)
     if json_out:
         for story in result.stories:
-            data = story_to_dict(story, result.derivations.get(story.id))
+            data = story_to_dict(story, graphs.get(story.id))
             sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
     else:
         _print_summary(result.report, store)
-        _print_stories(result)
+        _print_stories(result, graphs)
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(
             render_report(
                 result.stories, result.articles, title="storytrace scan",
                 failures=[str(f) for f in result.report.failures],
-                derivations=result.derivations,
+                derivations=graphs,
             ),
             encoding="utf-8",
         )
@@ -288,16 +295,16 @@ def scan_command(
         raise typer.Exit(1)
 
 
-def _print_stories(result: ScanResult) -> None:
+def _print_stories(result: ScanResult, graphs: Mapping[str, Sequence[Derivation]]) -> None:
     multi = [s for s in result.stories if len(s.members) > 1]
     _story_table(
         multi, result.articles,
         title=f"{len(multi)} stories with more than one version "
         f"({len(result.stories) - len(multi)} single articles not listed)",
     )
-    shown = [s for s in multi if s.id in result.derivations][:TREES_SHOWN]
+    shown = [s for s in multi if s.id in graphs][:TREES_SHOWN]
     for story in shown:
-        out.print(_derivation_tree(story, result.derivations[story.id], result.articles))
+        out.print(_derivation_tree(story, graphs[story.id], result.articles))
     if len(multi) > len(shown):
         out.print(f"[dim]{len(multi) - len(shown)} more stories: `storytrace story ID` "
                   "shows who derived from whom in one[/]")

@@ -235,9 +235,6 @@ class ScanResult:
     assigned: AssignReport
     stories: list[Story]
     articles: dict[str, Article]
-    #: each story's derivation graph, by story id (stories of one version,
-    #: and of more than :data:`GRAPH_VERSIONS`, have none)
-    derivations: dict[str, list[Derivation]] = field(default_factory=dict)
 
 
 def fingerprints_for(
@@ -419,20 +416,24 @@ def scan(
     assigned = update_stories(store, embedder)
     stories = list(store.iter_stories())
     articles = {a.id: a for a in store.iter_articles()}
-    return ScanResult(report=report, assigned=assigned, stories=stories, articles=articles,
-                      derivations=derivation_graphs(store, stories, embedder))
+    return ScanResult(report=report, assigned=assigned, stories=stories, articles=articles)
 
 
-#: The largest story whose derivation graph :func:`scan` draws. A graph
+#: The largest story :func:`derivation_graphs` draws a graph for. A graph
 #: compares every pair of a story's versions; a story of thousands (one wire
-#: report on every aggregator) is drawn on request by ``storytrace story``.
+#: report on every aggregator) is drawn on request by :func:`story_view`.
 GRAPH_VERSIONS = 200
 
 
 def derivation_graphs(
     store: SQLiteStore, stories: Sequence[Story], embedder: Embedder | None
 ) -> dict[str, list[Derivation]]:
-    """Who copied, cut or rewrote whom, for each story of 2 to :data:`GRAPH_VERSIONS` versions."""
+    """Who copied, cut or rewrote whom, for each story of 2 to :data:`GRAPH_VERSIONS` versions.
+
+    What ``storytrace scan`` shows under its table and in its report. Each
+    graph compares every pair of its story's versions with their sentence
+    vectors (made now for versions that have none yet).
+    """
     assigner = StoryAssigner(store, embedder)
     return {
         s.id: assigner.derivation_graph(s)
