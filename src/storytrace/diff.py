@@ -228,16 +228,27 @@ def _speaker(sentence: str, side: _Side) -> str | None:
     according = re.search(r"(?i)\baccording to\b", sentence)
     if according:
         after = [x for x in mentions if x[0] >= according.end()]
-        if after:
-            return min(after)[2]
+        # "according to White House adviser John Kirby": the person, not the office
+        people = [x for x in after if side.kinds.get(x[2]) == "person" and x[0] - after[0][0] <= 60]
+        if people or after:
+            return min(people or after)[2]
     for verb in re.finditer(rf"\b{_SPEAKER_VERBS}\b", sentence):
         before = [x for x in mentions if x[1] <= verb.start() and verb.start() - x[1] <= 80]
         if before:
             return max(before, key=lambda x: x[1])[2]
-        after = [x for x in mentions if x[0] >= verb.end() and x[0] - verb.end() <= 60]
+        if _PRONOUN_BEFORE.search(sentence, 0, verb.start()):
+            continue  # "he said that North Korea's...": the speaker is the pronoun's
+        after = [x for x in mentions if x[0] >= verb.end() and x[0] - verb.end() <= 60
+                 and not _CLAUSE.search(sentence, verb.end(), x[0])]
         if after:
             return min(after)[2]
     return None
+
+
+# A pronoun just before a speech verb ("he also said"): who speaks is not named here.
+_PRONOUN_BEFORE = re.compile(r"(?i)\b(?:he|she|they|it|we|i)\s+(?:\w+\s+)?$")
+# A name after "said that" is what was said about, not who said it.
+_CLAUSE = re.compile(r"(?i)\b(?:that|how|what|whether|if)\b")
 
 
 _PRONOUN_SAID = re.compile(
@@ -374,10 +385,17 @@ def _same_thing(x: _Claim, y: _Claim, similarity: float, aligned: bool) -> bool:
     if x.kind == "number" and x.quantity and y.quantity:
         if _dimension(x.quantity) != _dimension(y.quantity):
             return False  # days and metres are two things, not two values of one
+        if bool(x.quantity.unit) != bool(y.quantity.unit):
+            return False  # a bare number counts nothing named: not the same thing
         if not aligned and x.quantity.unit != y.quantity.unit:
             return False  # in sentences that do not align, only a count of the same thing
-    if x.kind == "date" and x.date and y.date and _grain(x.date) != _grain(y.date):
-        return False  # "2013" and "on Wednesday" do not contradict each other
+    if x.kind == "date" and x.date and y.date:
+        if _grain(x.date) != _grain(y.date):
+            return False  # "2013" and "on Wednesday" do not contradict each other
+        # A story's background is full of dates ("arrived in October", "the
+        # incursion in August"): two dates of one thing need sentences that
+        # say the same thing, not two that share a topic.
+        return aligned or similarity >= ALIGN_MIN
     return aligned or similarity >= JOIN_MIN
 
 
@@ -445,9 +463,12 @@ def _fact_diff(
             reworded = x.kind == "quote" and (here or similarity(x, y) >= ALIGN_MIN)
             if not (_same_value(x, y) or reworded):
                 continue
+            # The same counted noun marks one claim ("2 soldiers"); a duration
+            # does not ("one week" of training, a week of losses).
             same_unit = bool(
                 x.quantity and y.quantity
                 and _comparable_value(x.quantity)[1] == _comparable_value(y.quantity)[1]
+                and _dimension(x.quantity) != "duration"
             )
             if x.kind == "number" and not (same_unit or similarity(x, y) >= JOIN_MIN or here):
                 continue  # "2 soldiers" and "2 companies" are not one claim
@@ -457,7 +478,10 @@ def _fact_diff(
             agree.append((similarity(x, y) + 0.5 * here + 0.3 * same_unit, i, j))
     for i, j in _greedy(agree, used_a, used_b):
         x, y = ca[i], cb[j]
-        if not _same_person(x.speaker, y.speaker):
+        # Another speaker for the same claim needs the same claim: sentences
+        # that say one thing, not two that share a figure ("one week").
+        one_claim = (x.sentence, y.sentence) in partner or similarity(x, y) >= JOIN_MIN
+        if one_claim and not _same_person(x.speaker, y.speaker):
             what = "quote" if x.kind == "quote" else "claim"
             changes.append(FactChange(
                 "conflict", "speaker", x.text, y.text, a.sentences[x.sentence],

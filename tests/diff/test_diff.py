@@ -94,6 +94,14 @@ def test_seed_diff_reports_the_attribution_conflict_and_the_troops(real_embedder
     assert any(f.kind == "date" and "January 9" in (f.b or "") for f in only_b)
     assert any("one-week" in (f.b or "") for f in only_b)
     assert any(name.startswith("Tuva") for name in d.names_only_b)
+    # 001 gives the claim to "White House National Security Advisor John Kirby":
+    # the person, not the office; its background months (troops arriving in
+    # October, the incursion in August) are not dates of one thing
+    d = diff(load("003"), load("001"), embedder=real_embedder)
+    assert [(f.kind, f.note) for f in d.changes("conflict")] == [
+        ("speaker", "the same claim is given to Antony Blinken in A and to John Kirby in B")]
+    # 000 and 001 both give it to Kirby, and say nothing that conflicts
+    assert diff(load("000"), load("001"), embedder=real_embedder).changes("conflict") == []
 
 
 @pytest.mark.slow
@@ -106,10 +114,15 @@ def test_demo_planted_changes_hold_their_floor(real_embedder) -> None:
 
     figures = evaluate(real_embedder)
     print(f"demo: found {sum(figures.found.values())} of {sum(figures.planted.values())}, "
-          f"equivalents flagged {figures.equivalents_flagged} of {figures.equivalents}")
-    # Floors measured on the demo labels (25 of 28, 1 of 17); raise them as the diff improves.
-    assert figures.recall >= 0.85
-    assert figures.equivalents_flagged <= 2
+          f"equivalents flagged {figures.equivalents_flagged} of {figures.equivalents}, "
+          f"conflicts planted {figures.conflicts_planted} of {figures.conflicts}")
+    # Floors measured on the demo labels (26 of 28 found, 0 of 17 equivalents
+    # flagged, 18 of 19 conflicts planted); raise them as the diff improves.
+    # History: 25 of 28 and 17 of 22 before speakers were read past titles
+    # and offices and a date conflict needed sentences that say one thing.
+    assert figures.recall >= 0.9
+    assert figures.equivalents_flagged <= 1
+    assert figures.conflict_precision >= 0.9
 
 
 def test_diff_command_json_follows_the_schema_and_html_is_standalone(tmp_path) -> None:
@@ -144,3 +157,27 @@ def test_diff_command_json_follows_the_schema_and_html_is_standalone(tmp_path) -
     text = CliRunner().invoke(app, ["diff", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"),
                                     "--model", "none", "--store", str(tmp_path / "none.sqlite")])
     assert text.exit_code == 0 and "conflicts" in text.output
+
+
+def test_who_said_it_and_which_claims_are_one(hashing) -> None:
+    lead = "Varesian forces lost hundreds of soldiers near Kessing this winter."
+    a = article(f"{lead}\nMore than 400 soldiers were wounded in a week, according to "
+                "Defence Minister Ola Brandt.\nThe offensive began in August last year.")
+    b = article(f"{lead}\nMore than 400 soldiers were wounded in a week, according to "
+                "White House adviser John Kirby.\nTroops began arriving at the border in "
+                "October, officials said.")
+    d = diff(a, b, embedder=hashing)
+    speaker = [f.note for f in d.changes("conflict") if f.kind == "speaker"]
+    # after "according to", the person named, not the office before the name
+    assert speaker == ["the same claim is given to Ola Brandt in A and to John Kirby in B"]
+    # two months of two different things (an offensive, troops arriving): no date conflict
+    assert not [f for f in d.changes("conflict") if f.kind == "date"]
+
+    # "he said that ..." names what was said about, not the speaker; and one
+    # week of training is not the same claim as a week of losses
+    c = article(f"{lead}\nDefence Minister Ola Brandt visited the front.\nHe also said that "
+                "some of Varesia's units had just one-week training.")
+    e = article(f"{lead}\nMore than 400 soldiers were wounded in just one week, according "
+                "to John Kirby.")
+    assert not [f for f in diff(c, e, embedder=hashing).changes("conflict")
+                if f.kind == "speaker"]

@@ -77,3 +77,43 @@ def test_name_edges_keep_new_and_drop_clock_and_weekday_words():
     }
     assert {"New York", "Lindsay Lohan", "New Orleans Saints", "Microsoft"} <= names
     assert not names & {"York", "AM PDT", "Early Friday", "Microsoft Wednesday"}
+
+
+def test_a_hyphened_measure_is_the_unit_and_a_tally_is_no_count():
+    # "a 48-hour strike" lasts 48 hours; it is not 48 strikes
+    assert _q("Dockworkers began a 48-hour strike on Wednesday") == [(48.0, "=", "hour")]
+    assert _q("the 30-year concession for the toll road")[0] == (30.0, "=", "year")
+    assert _q("The 27-year-old signed on Monday")[0][2] == "year-old"  # an age, as before
+    # a vote tally or a score counts nothing: "5-2" is not five of one thing and two of another
+    assert _q("The board voted 5-2 for the rise") == []
+    assert _q("after a 2–1 win over Kessel United") == []
+    assert _q("F-16 jets") == []
+
+
+def test_a_month_after_to_or_through_is_a_date():
+    pub = date(2026, 2, 12)
+    keys = {d.key for d in extract_dates("Prices rose 4.1 percent in the year to January.", pub)}
+    assert "2026-01" in keys
+
+
+def test_quote_speakers_follow_news_attribution():
+    text = (
+        "Ostenfeld signed the striker on Monday.\n"
+        '"Nikolai is exactly the forward we have been looking for," said Ostenfeld head coach '
+        'Luuk Verhaar. "He will make us better from the first day."\n'
+        'Brandeis said he wanted to play "for a club that wants to win the league".\n'
+        '"We acted within the law," Olufsen said. Kirby disagreed: "The concession was '
+        'handed out without any tender."\n'
+        '"The water is still rising in the lower town." Mayor Ada Lind visited on Sunday.'
+    )
+    speakers = {" ".join(q.text.split()[:2]): q.speaker for q in extract_facts(text).quotes}
+    # past a title ("head coach") to the name
+    assert speakers["Nikolai is"] == "Luuk Verhaar"
+    # a quote that goes on in the speaker's next sentence is still theirs
+    assert speakers["He will"] == "Luuk Verhaar"
+    assert speakers["for a"] == "Brandeis"
+    assert speakers["We acted"] == "Olufsen"
+    # someone else speaks between the two quotes: not Olufsen's
+    assert speakers["The concession"] is None
+    # a quote closed by a full stop ends its sentence: the next one does not attribute it
+    assert speakers["The water"] is None

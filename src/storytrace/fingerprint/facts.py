@@ -315,6 +315,15 @@ _QTY = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
+# Two numbers joined by a hyphen or dash with nothing else: a score or a vote
+# tally ("5-2", "2–1"). Searched from a few characters before a number.
+_TALLY = re.compile(r"\d*\d[-–]\d+\b(?![-–]?[A-Za-z])|[^\d]{0,3}\b\d+[-–]\d+\b(?![-–]?[A-Za-z])")
+# Units a number joined to it by a hyphen measures ("48-hour", "5-metre").
+_MEASURES = frozenset([
+    "second", "minute", "hour", "day", "week", "month", "year", "decade", "century",
+    "metre", "meter", "kilometre", "kilometer", "km", "mile", "foot", "feet", "inch",
+    "centimetre", "centimeter", "tonne", "ton", "kilogram", "kg", "storey", "story",
+])
 
 
 def _singular(word: str) -> str:
@@ -382,6 +391,8 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
             continue  # 5:03, 1/9, .5 — times, dates, fragments
         if start > 1 and text[start - 1] == "-" and text[start - 2].isalpha():
             continue  # F-16, COVID-19: part of a name
+        if _TALLY.match(text, max(0, start - 4)) or _TALLY.match(text, start):
+            continue  # "voted 5-2", "a 2-1 win": a score or tally, not a count of anything
         before = text[max(0, start - 12) : start].split()
         if before and before[-1].lower().rstrip(".") in _MONTHS:
             continue  # "January 20" is a date
@@ -409,6 +420,12 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
         cur = (m.group("cur") or "").lower()
         if cur:
             unit = _CURRENCY_SIGNS.get(cur, "usd")
+        if not unit and unit_words and text[m.end() - len(m.group("unit")) - 1] == "-":
+            # "a 48-hour strike", "a 30-year concession": the hyphened word is
+            # the measure; the noun after it is what lasts that long.
+            # ("27-year-old" stays an age: the measure must stand alone)
+            measure = _singular(unit_words[0])
+            unit = measure if measure in _MEASURES else ""
         if not unit:
             unit = _unit(unit_words)
         if not unit and text[m.end("num") : m.end("num") + 1] == "%":
@@ -464,7 +481,7 @@ _DATE_PATTERNS = [
         + r"(?:,?\s+(?P<y>(?:19|20)\d\d)\b)?"
     ),
     re.compile(
-        r"\b(?:in|of|since|until|by|from|during|early|late|mid-?)\s+"
+        r"\b(?:in|of|since|until|by|from|to|through|during|early|late|mid-?)\s+"
         + _MON
         + r"(?:,?\s+(?P<y>(?:19|20)\d\d))?\b"
     ),
@@ -576,10 +593,17 @@ def extract_dates(text: str, published: date | datetime | None = None) -> tuple[
 
 _QUOTE = re.compile(r"[“\"]\s*([^“”\"]{12,}?)\s*[”\"]")
 _SAID = r"(?:said|says|told|added|wrote|stated|explained|remarked|declared|insisted|noted)"
+# The attribution after a quote, in the same sentence: ', said X', '" X said',
+# 'said Ostenfeld head coach Luuk Verhaar' (a title of up to four words before
+# the name: the name is the last capitalized run before the sentence goes on).
 _AFTER = re.compile(
-    rf"^\W*(?:{_SAID}\s+({_NAME.pattern})|({_NAME.pattern})\s+{_SAID}|"
+    rf"^[^\S\n]*[,—–-]?[^\S\n]*(?:{_SAID}\s+(?:(?:the|a|an|[\w'’-]+)\s+){{0,4}}?"
+    rf"({_NAME.pattern})(?=\s*(?:[.,;:!?]|$))|{_SAID}\s+({_NAME.pattern})|"
+    rf"({_NAME.pattern})\s+{_SAID}|"
     rf"according to\s+(?:[\w\s]{{0,40}}?\s)?({_NAME.pattern}))"
 )
+# Between two quotes, only the first one's attribution (' said X. ').
+_ATTRIBUTION_ONLY = re.compile(r"[^.!?\n“\"]{0,80}[.!?]?[^\S\n]*")
 _BEFORE = re.compile(rf"({_NAME.pattern})\s+(?:{_SAID}|has said|had said)[^.“\"]*[:,]?\s*$")
 
 
@@ -590,22 +614,31 @@ def extract_quotes(text: str, aliases: dict[str, str] | None = None) -> tuple[Qu
     """
     aliases = aliases or {}
     out = []
+    last_end, last_speaker = -1, None  # the previous quote's end and speaker
     for m in _QUOTE.finditer(text):
         passage = " ".join(m.group(1).split())
         if len(passage.split()) < 4:
             continue
         speaker = None
-        after = _AFTER.match(text[m.end() : m.end() + 120])
+        # A quote closed by a full stop has ended its sentence: what follows
+        # is a new sentence, not its attribution.
+        after = None if passage.endswith(".") else _AFTER.match(text[m.end() : m.end() + 120])
         if after:
             speaker = next(g for g in after.groups() if g)
         else:
             before = _BEFORE.search(text[max(0, m.start() - 120) : m.start()])
             if before:
                 speaker = before.group(1)
+        between = text[last_end : m.start()] if last_end >= 0 else ""
+        if speaker is None and last_speaker and _ATTRIBUTION_ONLY.fullmatch(between):
+            # '"...," said X. "..."': the quote goes on in the speaker's next sentence
+            speaker = last_speaker
+        last_end = m.end()
         if speaker:
             words, _ = _strip_edges(_name_tokens(speaker), False)
             speaker = " ".join(words) or None
             speaker = aliases.get(speaker, speaker) if speaker else None
+        last_speaker = speaker
         out.append(Quote(text=passage, speaker=speaker))
     return tuple(out)
 
