@@ -117,7 +117,7 @@ def test_demo_planted_changes_hold_their_floor(real_embedder) -> None:
           f"equivalents flagged {figures.equivalents_flagged} of {figures.equivalents}, "
           f"conflicts planted {figures.conflicts_planted} of {figures.conflicts}")
     # Floors measured on the demo labels (26 of 28 found, 0 of 17 equivalents
-    # flagged, 18 of 19 conflicts planted); raise them as the diff improves.
+    # flagged, 18 of 18 conflicts planted); raise them as the diff improves.
     # History: 25 of 28 and 17 of 22 before speakers were read past titles
     # and offices and a date conflict needed sentences that say one thing.
     assert figures.recall >= 0.9

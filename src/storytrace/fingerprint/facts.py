@@ -315,9 +315,6 @@ _QTY = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
-# Two numbers joined by a hyphen or dash with nothing else: a score or a vote
-# tally ("5-2", "2–1"). Searched from a few characters before a number.
-_TALLY = re.compile(r"\d*\d[-–]\d+\b(?![-–]?[A-Za-z])|[^\d]{0,3}\b\d+[-–]\d+\b(?![-–]?[A-Za-z])")
 # Units a number joined to it by a hyphen measures ("48-hour", "5-metre").
 _MEASURES = frozenset([
     "second", "minute", "hour", "day", "week", "month", "year", "decade", "century",
@@ -391,8 +388,6 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
             continue  # 5:03, 1/9, .5 — times, dates, fragments
         if start > 1 and text[start - 1] == "-" and text[start - 2].isalpha():
             continue  # F-16, COVID-19: part of a name
-        if _TALLY.match(text, max(0, start - 4)) or _TALLY.match(text, start):
-            continue  # "voted 5-2", "a 2-1 win": a score or tally, not a count of anything
         before = text[max(0, start - 12) : start].split()
         if before and before[-1].lower().rstrip(".") in _MONTHS:
             continue  # "January 20" is a date
