@@ -99,7 +99,10 @@ def test_story_list_story_page_and_diff(site: str, page) -> None:
     page.click("button[type=submit]")
     page.locator("#stories a").first.click()
     page.wait_for_selector("#timeline")
-    assert page.locator("#timeline .rel-original").count() == 1
+    # one original, marked in the "made as" and "relation to the original" columns
+    assert page.locator("#timeline tr.original").count() == 1
+    assert page.locator("#timeline tr.original .rel-original").count() == 2
+    assert "made as" in page.locator("#timeline tr").first.inner_text().lower()
     assert page.locator("#derivations .rel-original").count() == 1
     assert page.locator("#changes li").count() >= 2
     page.screenshot(path=str(SHOTS / "story.png"), full_page=True)
