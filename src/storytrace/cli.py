@@ -304,7 +304,8 @@ def _print_stories(result: ScanResult, graphs: Mapping[str, Sequence[Derivation]
     )
     shown = [s for s in multi if s.id in graphs][:TREES_SHOWN]
     for story in shown:
-        out.print(_derivation_tree(story, graphs[story.id], result.articles))
+        edges = graphs[story.id]
+        out.print(_derivation_tree(story, edges, result.articles, version_roles(story, edges)))
     if len(multi) > len(shown):
         out.print(f"[dim]{len(multi) - len(shown)} more stories: `storytrace story ID` "
                   "shows who derived from whom in one[/]")
@@ -830,7 +831,7 @@ def story_command(
             escape(m.title or ""), m.article_id,
         )
     out.print(table)
-    out.print(_derivation_tree(story, view.derivations, view.articles))
+    out.print(_derivation_tree(story, view.derivations, view.articles, roles))
     if view.changes:
         out.print("[bold]what each version changed against the original[/]")
     for version, d in view.changes.items():
@@ -847,15 +848,17 @@ def story_command(
 
 
 def _derivation_tree(
-    story: Story, edges: Sequence[Derivation], articles: Mapping[str, Article]
+    story: Story,
+    edges: Sequence[Derivation],
+    articles: Mapping[str, Article],
+    roles: Mapping[str, str],
 ) -> Tree:
-    """Who derived from whom, the original at the root."""
+    """Who derived from whom, the original at the root (``roles``: :func:`version_roles`)."""
     root = "original"
     if story.claimed_original:
         root = f"original: stands in for {escape(story.claimed_original)}, which it names"
     tree = Tree(f"[bold]{escape(_label(articles.get(story.original)))}[/] ({root})")
     nodes = {story.original: tree}
-    roles = version_roles(story, edges)
     # Independent reports first: a version may be derived from one of them
     # (a brief cut from another outlet's own report), not from the original.
     derived = {d.child for d in edges}

@@ -229,9 +229,11 @@ def _speaker(sentence: str, side: _Side) -> str | None:
     if according:
         after = [x for x in mentions if x[0] >= according.end()]
         # "according to White House adviser John Kirby": the person, not the office
-        people = [x for x in after if side.kinds.get(x[2]) == "person" and x[0] - after[0][0] <= 60]
-        if people or after:
-            return min(people or after)[2]
+        if after:
+            first = min(after)
+            people = [x for x in after
+                      if side.kinds.get(x[2]) == "person" and x[0] - first[0] <= 60]
+            return min(people or [first])[2]
     for verb in re.finditer(rf"\b{_SPEAKER_VERBS}\b", sentence):
         before = [x for x in mentions if x[1] <= verb.start() and verb.start() - x[1] <= 80]
         if before:

@@ -609,7 +609,7 @@ def extract_quotes(text: str, aliases: dict[str, str] | None = None) -> tuple[Qu
     """
     aliases = aliases or {}
     out = []
-    last_end, last_speaker = -1, None  # the previous quote's end and speaker
+    last_end, last_speaker = 0, None  # the previous quote's end and speaker
     for m in _QUOTE.finditer(text):
         passage = " ".join(m.group(1).split())
         if len(passage.split()) < 4:
@@ -624,7 +624,7 @@ def extract_quotes(text: str, aliases: dict[str, str] | None = None) -> tuple[Qu
             before = _BEFORE.search(text[max(0, m.start() - 120) : m.start()])
             if before:
                 speaker = before.group(1)
-        between = text[last_end : m.start()] if last_end >= 0 else ""
+        between = text[last_end : m.start()]
         if speaker is None and last_speaker and _ATTRIBUTION_ONLY.fullmatch(between):
             # '"...," said X. "..."': the quote goes on in the speaker's next sentence
             speaker = last_speaker
