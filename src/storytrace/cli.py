@@ -248,7 +248,8 @@ def scan_command(
         bool, typer.Option("--json", help="Print the stories as JSON (one object per line).")
     ] = False,
 ) -> None:
-    """Ingest, then find every story in the store: its versions and its likely original."""
+    """Ingest, then find every story in the store: its versions, its likely original, and
+    who derived from whom."""
     paths = list(inputs or [])
     if demo:
         from storytrace.demo import corpus_path
