@@ -217,7 +217,8 @@ def _reasons(parent: Article, child: Article, m: Match) -> tuple[tuple[str, ...]
     # A brief is cut from the fuller text, rarely the reverse; copies and
     # rewrites need a date or an attribution to say which came first.
     ordered = m.relation == "excerpt"
-    if child.claimed_source and same_outlet(child.claimed_source, parent):
+    attributed = bool(child.claimed_source and same_outlet(child.claimed_source, parent))
+    if attributed:
         reasons.append(f"it names {child.claimed_source} as its source")
         ordered = True
     elif child.claimed_source and not same_outlet(child.claimed_source, child):
@@ -231,6 +232,9 @@ def _reasons(parent: Article, child: Article, m: Match) -> tuple[tuple[str, ...]
         elif gap == 0:
             reasons.append("published at the same time")
             confidence *= 0.8
+    elif attributed:
+        # The child's own words say where it came from: as good as a date.
+        reasons.append("no dates; its attribution orders them")
     elif ordered:
         reasons.append("no dates to order them; the fuller text is taken as the source")
         confidence *= 0.7

@@ -184,6 +184,9 @@ def test_two_undated_rewrites_of_one_text_are_both_shown_as_rewrites():
         ("spun", "wire", "rewrite", False),  # nothing says which of the two came first
     ]
     assert any("nothing orders them (no dates)" in r for r in edges[1].reasons)
+    # the copy is undated, but its attribution says which came first
+    assert "no dates; its attribution orders them" in edges[0].reasons
+    assert not any("fuller text" in r for r in edges[0].reasons)
     story = build_story(arts, match_of)
     assert [m.relation for m in story.members] == ["original", "duplicate", "same_event",
                                                    "same_event"]
