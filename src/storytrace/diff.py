@@ -454,13 +454,36 @@ def _fact_diff(
     def similarity(x: _Claim, y: _Claim) -> float:
         return float(sim[x.sentence, y.sentence]) if sim.size else 0.0
 
+    def rival(x: _Claim, y: _Claim) -> bool:
+        """Whether ``x`` and ``y`` could be two values of one claim: a count of
+        the same noun, or dates of the same grain."""
+        if x.kind != y.kind or not _same_thing(x, y, similarity(x, y), True):
+            return False
+        if x.quantity and y.quantity:
+            return _comparable_value(x.quantity)[1] == _comparable_value(y.quantity)[1]
+        return True
+
+    def rivalled(x: _Claim, y: _Claim) -> bool:
+        """Whether the sentence aligned with ``y``'s holds a rival of ``y`` (or
+        the one aligned with ``x``'s, a rival of ``x``): that is the claim
+        ``y`` restates, whatever value ``x`` shares with it."""
+        return any((z.sentence, y.sentence) in partner and rival(z, y) for z in ca) or any(
+            (x.sentence, z.sentence) in partner and rival(x, z) for z in cb
+        )
+
     # 1. Equal values, most alike sentences first: the same claim in both.
+    # A value one version states in the sentence the other rewrote, and the
+    # other states elsewhere ("struck on Friday night" against "swept in on
+    # Saturday night ... the strongest gust, on Friday"), is a changed claim
+    # and a coincidence, not one claim.
     agree = []
     for i, x in enumerate(ca):
         for j, y in enumerate(cb):
             if x.kind != y.kind:
                 continue
             here = (x.sentence, y.sentence) in partner
+            if not here and x.kind in ("number", "date") and rivalled(x, y):
+                continue
             # a quote reworded in an aligned sentence is the same quote
             reworded = x.kind == "quote" and (here or similarity(x, y) >= ALIGN_MIN)
             if not (_same_value(x, y) or reworded):
