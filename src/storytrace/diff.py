@@ -57,6 +57,11 @@ VERBATIM_MIN = 0.9
 # with the partner (split or merged sentences).
 JOIN_MIN = 0.45
 
+# A quoted phrase this long is someone's words ("fair and affordable"), one
+# or two words are as often a scare quote or a title. (Matching keeps four:
+# a shared phrase of three words is weak evidence of one story.)
+QUOTE_MIN_WORDS = 3
+
 _SPEAKER_VERBS = (
     r"(?:said|says|told|added|stated|claimed|estimated|reported|announced|warned|wrote|"
     r"called|described|insisted|argued|noted|explained|admitted|vowed|urged)"
@@ -217,12 +222,17 @@ def _speaker(sentence: str, side: _Side) -> str | None:
     Loewe"); after "according to" first of all.
     """
     mentions = []  # (start, end, full name) of the people the sentence names
+    spans = []  # where it names anything
     for short, full in side.aliases.items():
         kind = side.kinds.get(full, "other")
-        if kind != "person" and not (kind == "other" and " " in full):
-            continue  # places and organisations do not speak here ("Ukrainian" is neither)
+        speaks = kind == "person" or (kind == "other" and " " in full)
         for m in re.finditer(rf"\b{re.escape(short)}\b", sentence):
-            mentions.append((m.start(), m.end(), full))
+            spans.append((m.start(), m.end()))
+            if speaks:  # places and organisations do not speak here ("Ukrainian" is neither)
+                mentions.append((m.start(), m.end(), full))
+    # "Harrowgate" inside "Harrowgate Port Authority" is part of that name
+    mentions = [x for x in mentions
+                if not any(s <= x[0] and x[1] <= e and e - s > x[1] - x[0] for s, e in spans)]
     if not mentions:
         return None
     according = re.search(r"(?i)\baccording to\b", sentence)
@@ -236,8 +246,11 @@ def _speaker(sentence: str, side: _Side) -> str | None:
             return min(people or [first])[2]
     for verb in re.finditer(rf"\b{_SPEAKER_VERBS}\b", sentence):
         before = [x for x in mentions if x[1] <= verb.start() and verb.start() - x[1] <= 80]
-        if before:
-            return max(before, key=lambda x: x[1])[2]
+        # "Adaeze Kollmann, chief executive of the Harrowgate Port Authority,
+        # called": a person named there speaks, not the body they lead
+        people = [x for x in before if side.kinds.get(x[2]) == "person"]
+        if people or before:
+            return max(people or before, key=lambda x: x[1])[2]
         if _PRONOUN_BEFORE.search(sentence, 0, verb.start()):
             continue  # "he said that North Korea's...": the speaker is the pronoun's
         after = [x for x in mentions if x[0] >= verb.end() and x[0] - verb.end() <= 60
@@ -312,7 +325,7 @@ def _claims(side: _Side) -> list[_Claim]:
             if d.key:
                 out.append(_Claim("date", d.key, d.text, idx, speaker, date=d))
     # Quotations from the whole text: a quote often runs over two sentences.
-    for quote in extract_quotes(side.article.body, side.aliases):
+    for quote in extract_quotes(side.article.body, side.aliases, min_words=QUOTE_MIN_WORDS):
         idx = _sentence_of(quote.text, side.sentences)
         if idx is None:
             continue
@@ -505,7 +518,12 @@ def _fact_diff(
         x, y = ca[i], cb[j]
         # Another speaker for the same claim needs the same claim: sentences
         # that say one thing, not two that share a figure ("one week").
-        one_claim = (x.sentence, y.sentence) in partner or similarity(x, y) >= JOIN_MIN
+        # The same quoted words are one claim wherever they stand.
+        one_claim = (
+            (x.sentence, y.sentence) in partner
+            or similarity(x, y) >= JOIN_MIN
+            or (x.kind == "quote" and _quote_match(x.key, y.key))
+        )
         if one_claim and not _same_person(x.speaker, y.speaker):
             what = "quote" if x.kind == "quote" else "claim"
             changes.append(FactChange(

@@ -116,13 +116,14 @@ def test_demo_planted_changes_hold_their_floor(real_embedder) -> None:
     print(f"demo: found {sum(figures.found.values())} of {sum(figures.planted.values())}, "
           f"equivalents flagged {figures.equivalents_flagged} of {figures.equivalents}, "
           f"conflicts planted {figures.conflicts_planted} of {figures.conflicts}")
-    # Floors measured on the demo labels (27 of 28 found, 0 of 17 equivalents
-    # flagged, 19 of 19 conflicts planted); raise them as the diff improves.
+    # Floors measured on the demo labels (28 of 28 found, 0 of 17 equivalents
+    # flagged, 20 of 20 conflicts planted); raise them as the diff improves.
     # History: 25 of 28 and 17 of 22 before speakers were read past titles
     # and offices and a date conflict needed sentences that say one thing;
     # 26 of 28 and 18 of 18 before a value restated in the rewritten
-    # sentence outranked the same value elsewhere.
-    assert figures.recall >= 0.9
+    # sentence outranked the same value elsewhere; 27 of 28 and 19 of 19
+    # before three-word quotes counted.
+    assert figures.recall >= 0.95
     assert figures.equivalents_flagged <= 1
     assert figures.conflict_precision >= 0.9
 
@@ -201,3 +202,28 @@ def test_a_changed_value_is_a_conflict_though_the_other_version_has_it_elsewhere
     assert ("date", "on Saturday", "on Friday") in {(k, x, y) for k, x, y in conflicts}
     assert any(k == "number" and "85,000" in x and "80,000" in y for k, x, y in conflicts)
     assert len(conflicts) == 2
+
+
+def test_a_short_quote_given_to_someone_else_is_a_speaker_conflict(hashing) -> None:
+    a = article("Dockworkers at the Port of Harrowgate walked out on Tuesday.\nAdaeze Kollmann, "
+                "chief executive of the Harrowgate Port Authority, called the walkout regrettable "
+                "and said the offer on the table was \"fair and affordable\".\nThe federation "
+                "wants a 9 percent raise.")
+    b = article("Dockworkers at the Port of Harrowgate walked out on Tuesday.\nThe federation "
+                "wants a 9 percent raise.\nTransport Minister Lucan Ferreira described the "
+                "offer as \"fair and affordable\" but urged both sides to accept mediation.")
+    speaker = [f.note for f in diff(a, b, embedder=hashing).changes("conflict")
+               if f.kind == "speaker"]
+    # three quoted words are someone's words, and the same words wherever they
+    # stand; the speaker is the person named, not the port in her title
+    assert speaker == ["the same quote is given to Adaeze Kollmann in A and to Lucan Ferreira "
+                       "in B"]
+
+    # the person a sentence names before "said" speaks, not a place named
+    # nearer the verb
+    lead = "Floods cut off the valley on Monday."
+    quote = "\"the water rose faster than anyone had planned for\""
+    c = article(f"{lead}\nMayor Ines Olufsen, who has led North Kessing since 2019, said {quote}.")
+    e = article(f"{lead}\nRegional governor Mathis Kerrigan said {quote}.")
+    assert [f.note for f in diff(c, e, embedder=hashing).changes("conflict")] == [
+        "the same quote is given to Ines Olufsen in A and to Mathis Kerrigan in B"]

@@ -602,8 +602,11 @@ _ATTRIBUTION_ONLY = re.compile(r"[^.!?\n“\"]{0,80}[.!?]?[^\S\n]*")
 _BEFORE = re.compile(rf"({_NAME.pattern})\s+(?:{_SAID}|has said|had said)[^.“\"]*[:,]?\s*$")
 
 
-def extract_quotes(text: str, aliases: dict[str, str] | None = None) -> tuple[Quote, ...]:
-    """Quoted passages of four or more words, with a speaker when the sentence names one.
+def extract_quotes(
+    text: str, aliases: dict[str, str] | None = None, min_words: int = 4
+) -> tuple[Quote, ...]:
+    """Quoted passages of ``min_words`` or more words, with a speaker when the
+    sentence names one.
 
     ``aliases`` maps short names to full ones (``{"Kirby": "John Kirby"}``).
     """
@@ -612,7 +615,7 @@ def extract_quotes(text: str, aliases: dict[str, str] | None = None) -> tuple[Qu
     last_end, last_speaker = 0, None  # the previous quote's end and speaker
     for m in _QUOTE.finditer(text):
         passage = " ".join(m.group(1).split())
-        if len(passage.split()) < 4:
+        if len(passage.split()) < min_words:
             continue
         speaker = None
         # A quote closed by a full stop has ended its sentence: what follows
