@@ -476,13 +476,12 @@ def _fact_diff(
             return _comparable_value(x.quantity)[1] == _comparable_value(y.quantity)[1]
         return True
 
-    def rivalled(x: _Claim, y: _Claim) -> bool:
-        """Whether the sentence aligned with ``y``'s holds a rival of ``y`` (or
-        the one aligned with ``x``'s, a rival of ``x``): that is the claim
-        ``y`` restates, whatever value ``x`` shares with it."""
-        return any((z.sentence, y.sentence) in partner and rival(z, y) for z in ca) or any(
-            (x.sentence, z.sentence) in partner and rival(x, z) for z in cb
-        )
+    # Whether the sentence aligned with a claim's own holds a rival of it:
+    # that is the claim it restates, whatever value it shares elsewhere.
+    rivalled_a = [x.kind in ("number", "date") and any(
+        (x.sentence, z.sentence) in partner and rival(x, z) for z in cb) for x in ca]
+    rivalled_b = [y.kind in ("number", "date") and any(
+        (z.sentence, y.sentence) in partner and rival(z, y) for z in ca) for y in cb]
 
     # 1. Equal values, most alike sentences first: the same claim in both.
     # A value one version states in the sentence the other rewrote, and the
@@ -495,7 +494,7 @@ def _fact_diff(
             if x.kind != y.kind:
                 continue
             here = (x.sentence, y.sentence) in partner
-            if not here and x.kind in ("number", "date") and rivalled(x, y):
+            if not here and (rivalled_a[i] or rivalled_b[j]):
                 continue
             # a quote reworded in an aligned sentence is the same quote
             reworded = x.kind == "quote" and (here or similarity(x, y) >= ALIGN_MIN)
