@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from storytrace.fingerprint.shingles import tokens
 from storytrace.model import (
     Article,
     Derivation,
@@ -38,6 +39,11 @@ __all__ = ["build_story", "derivations", "likely_original", "same_outlet", "vers
 DERIVED = ("duplicate", "near_duplicate", "excerpt", "rewrite")
 
 _FAR_FUTURE = as_utc(datetime.max.replace(year=9999))
+
+# Copies: a version made from one of two copies of a text scores alike with
+# both, so what it shares with each alone (see :func:`derivations`) decides.
+COPIES = ("duplicate", "near_duplicate")
+VARIANTS_SHOWN = 3
 
 
 def same_outlet(claimed: str, article: Article) -> bool:
@@ -166,23 +172,39 @@ def derivations(
 
     Versions are taken in likely-earlier order (:func:`likely_original`'s
     ranking); each later version's parent is the earlier version it matches
-    best with a derived relation (copy, excerpt, rewrite). Independent
+    best with a derived relation (copy, excerpt, rewrite). When that version
+    has copies among the earlier ones (the original and a scraper's copy of
+    it), the parent is the copy with which it shares the most **variants**,
+    words no other version of the story has (a copy of a copy keeps the slip
+    or the change its source made), and with none, the earliest. Independent
     reports (``same_event``, ``followup``) get no edge.
     """
     first = likely_original(articles)
     ordered = [first, *sorted((a for a in articles if a.id != first.id), key=_order)]
+    words = {a.id: frozenset(tokens(f"{a.title or ''} {a.body}")) for a in articles}
+    versions_with = Counter(w for ws in words.values() for w in ws)
+    rank = {a.id: i for i, a in enumerate(ordered)}
     edges: list[Derivation] = []
     for k, child in enumerate(ordered[1:], 1):
-        best: tuple[float, Article, Match] | None = None
+        found: list[tuple[Article, Match, list[str]]] = []
         for parent in ordered[:k]:
             m = match_of(parent, child)
-            if m.relation in DERIVED and (best is None or m.score > best[0]):
-                best = (m.score, parent, m)
-        if best is None:
+            if m.relation in DERIVED:
+                variants = sorted(w for w in words[child.id] & words[parent.id]
+                                  if versions_with[w] == 2)
+                found.append((parent, m, variants))
+        if not found:
             continue
-        score, parent, m = best
+        best = max(found, key=lambda c: c[1].score)  # the first of equals: the earliest
+        # (the earlier version first, as the two were compared when the later was a child)
+        copies = [c for c in found if c is best or match_of(
+            *sorted((best[0], c[0]), key=lambda a: rank[a.id])).relation in COPIES]
+        parent, m, variants = max(copies, key=lambda c: (len(c[2]), -rank[c[0].id]))
         reasons, confidence, known_order = _reasons(parent, child, m)
-        edges.append(Derivation(parent.id, child.id, m.relation, round(score * confidence, 4),
+        if variants and len(copies) > 1:
+            shown = ", ".join(repr(w) for w in variants[:VARIANTS_SHOWN])
+            reasons = (*reasons, f"it shares words no other version has: {shown}")
+        edges.append(Derivation(parent.id, child.id, m.relation, round(m.score * confidence, 4),
                                 reasons, known_order))
     return edges
 

@@ -211,3 +211,30 @@ def test_two_undated_rewrites_of_one_text_are_both_shown_as_rewrites():
     story = build_story([original, *undated], match_of)
     assert version_roles(story, [edge]) == {"orig": "original", "spun": "same_event",
                                             "wire": "excerpt"}
+
+
+def test_a_version_hangs_under_the_copy_whose_changes_it_keeps():
+    from storytrace.provenance import derivations
+
+    text = ("Researchers at Tamsford University reported on {day} that a soil enzyme "
+            "breaks down plastic bottles in four days at room temperature. ")
+    original = _dated(Article(id="orig", body=text.format(day="Wednesday") * 3), 8)
+    # a scraper's copy a day later, which moved the day
+    copy = _dated(Article(id="copy", body=text.format(day="Tuesday") * 3), 9)
+    match_of = _relations({frozenset(("orig", "copy")): "near_duplicate",
+                           frozenset(("orig", "brief")): "excerpt",
+                           frozenset(("copy", "brief")): "excerpt"})
+
+    def parent_of(day: str) -> tuple[str, tuple[str, ...]]:
+        brief = _dated(Article(id="brief", body=text.format(day=day)), 10)
+        edge = next(e for e in derivations([original, copy, brief], match_of)
+                    if e.child == "brief")
+        return edge.parent, edge.reasons
+
+    # both score alike; the brief keeps the original's day, or the copy's
+    parent, why = parent_of("Wednesday")
+    assert parent == "orig" and "it shares words no other version has: 'wednesday'" in why
+    parent, why = parent_of("Tuesday")
+    assert parent == "copy" and "it shares words no other version has: 'tuesday'" in why
+    # and sharing nothing with either alone, the earlier
+    assert parent_of("Thursday")[0] == "orig"
