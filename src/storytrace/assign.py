@@ -45,7 +45,6 @@ from time import perf_counter
 from storytrace.candidates import MAX_BUCKET, MIN_COSINE, NEIGHBOURS, linking_terms
 from storytrace.cluster import LINK_SAMPLE, average_linkage
 from storytrace.fingerprint import Embedder, Fingerprint, band_keys, with_sentence_vectors
-from storytrace.fingerprint.shingles import tokens
 from storytrace.model import Article, Derivation, Story, as_utc, story_id_for
 from storytrace.neighbourhood import Neighbourhoods
 from storytrace.provenance import build_story, derivations
@@ -55,6 +54,7 @@ from storytrace.verify import (
     Match,
     compare_fingerprints,
     content_terms,
+    document_terms,
     score_at_gap,
     score_ceiling,
     untimed,
@@ -87,11 +87,6 @@ MIN_RARE_IDF = 2.5
 # (bench/stream_memory.py), so this holds a long stream near 500 MB; past
 # it, articles are read from the store again, which changes no decision.
 CACHE_ARTICLES = 5_000
-
-
-def document_terms(article: Article) -> set[str]:
-    """The words whose document frequencies weigh evidence (title and body, lower-cased)."""
-    return set(tokens(f"{article.title or ''} {article.body}"))
 
 
 def smoothed_idf(n: int, df: int) -> float:

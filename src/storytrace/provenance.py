@@ -20,7 +20,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from storytrace.fingerprint.shingles import tokens
 from storytrace.model import (
     Article,
     Derivation,
@@ -30,7 +29,7 @@ from storytrace.model import (
     outlet_key,
     story_id_for,
 )
-from storytrace.verify import Match
+from storytrace.verify import Match, document_terms
 
 __all__ = ["build_story", "derivations", "likely_original", "same_outlet", "version_roles"]
 
@@ -181,28 +180,32 @@ def derivations(
     """
     first = likely_original(articles)
     ordered = [first, *sorted((a for a in articles if a.id != first.id), key=_order)]
-    words = {a.id: frozenset(tokens(f"{a.title or ''} {a.body}")) for a in articles}
+    words = {a.id: document_terms(a) for a in articles}
     versions_with = Counter(w for ws in words.values() for w in ws)
     rank = {a.id: i for i, a in enumerate(ordered)}
+
+    def variants(a: Article, b: Article) -> list[str]:
+        """The words ``a`` and ``b`` share that no other version has."""
+        return sorted(w for w in words[a.id] & words[b.id] if versions_with[w] == 2)
+
     edges: list[Derivation] = []
     for k, child in enumerate(ordered[1:], 1):
-        found: list[tuple[Article, Match, list[str]]] = []
-        for parent in ordered[:k]:
-            m = match_of(parent, child)
-            if m.relation in DERIVED:
-                variants = sorted(w for w in words[child.id] & words[parent.id]
-                                  if versions_with[w] == 2)
-                found.append((parent, m, variants))
+        found = [(parent, m) for parent in ordered[:k]
+                 if (m := match_of(parent, child)).relation in DERIVED]
         if not found:
             continue
-        best = max(found, key=lambda c: c[1].score)  # the first of equals: the earliest
-        # (the earlier version first, as the two were compared when the later was a child)
+        best = max(found, key=lambda c: c[1].score)  # of equals, the earliest
+        # (the earlier of two first: the order in which the pair was compared)
         copies = [c for c in found if c is best or match_of(
             *sorted((best[0], c[0]), key=lambda a: rank[a.id])).relation in COPIES]
-        parent, m, variants = max(copies, key=lambda c: (len(c[2]), -rank[c[0].id]))
+        parent, m = best
+        shared: list[str] = []
+        if len(copies) > 1:  # of equals, the earliest
+            parent, m = max(copies, key=lambda c: len(variants(child, c[0])))
+            shared = variants(child, parent)
         reasons, confidence, known_order = _reasons(parent, child, m)
-        if variants and len(copies) > 1:
-            shown = ", ".join(repr(w) for w in variants[:VARIANTS_SHOWN])
+        if shared:
+            shown = ", ".join(repr(w) for w in shared[:VARIANTS_SHOWN])
             reasons = (*reasons, f"it shares words no other version has: {shown}")
         edges.append(Derivation(parent.id, child.id, m.relation, round(m.score * confidence, 4),
                                 reasons, known_order))

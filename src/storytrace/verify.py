@@ -52,6 +52,7 @@ __all__ = [
     "compute_idf",
     "content_terms",
     "default_embedder",
+    "document_terms",
     "entity_terms",
     "score_at_gap",
     "score_ceiling",
@@ -398,11 +399,16 @@ def _content_terms_cached(text: str) -> dict[str, int]:
     return content_terms(text)
 
 
+def document_terms(article: Article) -> set[str]:
+    """The words whose document frequencies weigh evidence (title and body, lower-cased)."""
+    return set(tokens(f"{article.title or ''} {article.body}"))
+
+
 def compute_idf(articles: Sequence[Article]) -> dict[str, float]:
     """Smoothed inverse document frequency of lower-cased words: ``ln((N+1)/(df+1)) + 1``."""
     df: Counter[str] = Counter()
     for art in articles:
-        df.update(set(tokens(f"{art.title or ''} {art.body}")))
+        df.update(document_terms(art))
     n = len(articles)
     return {t: math.log((n + 1) / (c + 1)) + 1.0 for t, c in df.items()}
 
