@@ -491,6 +491,8 @@ def _print_match(match: Match, a: Article, b: Article) -> None:
         ("shared dates", ", ".join(ev.shared_dates) or "-"),
         ("shared quotes", " | ".join(ev.shared_quotes) or "-"),
         ("days apart", "-" if ev.time_gap_days is None else f"{ev.time_gap_days:.1f}"),
+        ("later names the earlier's day",
+         {True: "yes", False: "no: it tells of another day", None: "-"}[ev.looks_back]),
     ]
     for name, value in rows:
         table.add_row(name, escape(value))
@@ -527,6 +529,7 @@ def match_json(match: Match, *, evidence: bool = False) -> dict[str, object]:
             "date_conflicts": list(ev.date_conflicts),
             "shared_quotes": list(ev.shared_quotes),
             "time_gap_days": ev.time_gap_days,
+            "looks_back": ev.looks_back,
             "neighbourhood": ev.neighbourhood,
             "features": dict(ev.features),
         }

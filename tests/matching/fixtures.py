@@ -27,6 +27,22 @@ Forecasters at the regional weather office predict a further 40 millimetres of r
 According to the mayor, makeshift shelters in the sports hall have room for roughly 500 people.
 """
 
+# The flood again three weeks later: the same town, mayor, river and levee,
+# and a lead that tells of its own Tuesday (written for this test).
+FLOOD_AGAIN = """\
+The Brisk River flooded Marrowby again on Tuesday, forcing 120 residents from their homes.
+Mayor Elsa Varnholt said the repaired levee near the mill held, but water came over the road bridge.
+Emergency crews from the Northfield Rescue Service moved patients of the care home to the sports hall.
+The regional weather office said the ground was still saturated.
+"""
+
+# A follow-up of the first flood: its lead looks back at that Tuesday.
+FLOOD_FOLLOWUP = """\
+Marrowby began clearing mud from the market square on Friday, three days after the Brisk River burst its levee on Tuesday.
+Mayor Elsa Varnholt said 300 of the 340 residents forced from their homes could return by the weekend.
+Engineers from the Northfield Rescue Service said the old levee near the mill would be rebuilt.
+"""
+
 BAKERY = """\
 A family bakery in the coastal village of Pellinor won the national bread prize on Saturday.
 Owner Tomas Quillfeather said the winning sourdough uses a starter kept alive since 1962.

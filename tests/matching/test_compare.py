@@ -1,10 +1,19 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import pytest
 
-from fixtures import BAKERY, FLOOD, FLOOD_REWRITE, article, templated
+from fixtures import (
+    BAKERY,
+    FLOOD,
+    FLOOD_AGAIN,
+    FLOOD_FOLLOWUP,
+    FLOOD_REWRITE,
+    article,
+    templated,
+)
 from storytrace.evaluate import binary_metrics, pearson, roc_auc
 from storytrace.verify import Evidence, _relation, compare
 
@@ -138,7 +147,8 @@ def test_a_pair_without_a_time_gap_is_untimed_unless_a_copy(hashing):
 
     from storytrace.verify import score_at_gap, untimed
 
-    flood, rewrite = article(FLOOD), article(FLOOD_REWRITE)
+    # Leads that name no day: the gap alone prices the pair (see the next test).
+    flood, rewrite = (article(text.replace(" on Tuesday", "")) for text in (FLOOD, FLOOD_REWRITE))
     assert untimed(compare(flood, rewrite, embedder=hashing))
     dated = [dataclasses.replace(a, published=datetime(2026, 3, d, tzinfo=UTC))
              for a, d in ((flood, 2), (rewrite, 20))]
@@ -151,3 +161,54 @@ def test_a_pair_without_a_time_gap_is_untimed_unless_a_copy(hashing):
     assert not untimed(compare(flood, copy, embedder=hashing))
     assert score_at_gap(0.9, 1.5) == 0.9  # within two days: no cost
     assert score_at_gap(0.9, 4.0) < 0.9
+
+
+def test_a_later_report_of_another_day_weighs_the_gap_more(hashing):
+    from datetime import UTC, datetime
+
+    from storytrace.verify import UNANCHORED_GAP_FACTOR, score_at_gap, score_features
+
+    def on(text, day):  # Tuesday 3 March 2026, and so on
+        return dataclasses.replace(article(text), published=datetime(2026, 3, day, 12, tzinfo=UTC))
+
+    first = on(FLOOD, 3)
+    # The later report's lead names only its own Tuesday (24 March), and
+    # nowhere the first flood's: it tells of a later happening.
+    again = compare(first, on(FLOOD_AGAIN, 24), embedder=hashing)
+    assert again.evidence.looks_back is False
+    features, gap = again.evidence.features, again.evidence.time_gap_days
+    assert gap == 21
+    plain = score_features(features, gap)  # what the gap alone would cost
+    assert again.score == pytest.approx(score_features(features, gap, looks_back=False))
+    assert again.score < plain
+    # The factor multiplies the gap's log-odds: 4 halvings for every one.
+    logit = lambda p: math.log(p / (1 - p))  # noqa: E731
+    untimed = score_features(features)
+    assert logit(untimed) - logit(again.score) == pytest.approx(
+        UNANCHORED_GAP_FACTOR * (logit(untimed) - logit(plain))
+    )
+    # A follow-up names the first flood's Tuesday: the gap costs what it always did.
+    followup = compare(first, on(FLOOD_FOLLOWUP, 6), embedder=hashing)
+    assert followup.evidence.looks_back is True
+    assert followup.score == pytest.approx(
+        score_at_gap(score_features(followup.evidence.features), 3.0)
+    )
+    # Within two days, or undated, the days are not asked.
+    assert compare(first, on(FLOOD_AGAIN, 4), embedder=hashing).evidence.looks_back is None
+    undated = compare(article(FLOOD), article(FLOOD_AGAIN), embedder=hashing)
+    assert undated.evidence.looks_back is None
+
+
+def test_a_rewrite_posted_days_later_keeps_its_sources_day(real_embedder):
+    from datetime import UTC, datetime
+
+    # A spun copy posted eight days later still says "on Tuesday": its
+    # source's Tuesday, read as a week later. It retells its source sentence
+    # by sentence, so its days are not held against it.
+    source = dataclasses.replace(article(FLOOD), published=datetime(2026, 3, 3, 9, tzinfo=UTC))
+    late = dataclasses.replace(
+        article(FLOOD_REWRITE), published=datetime(2026, 3, 11, 9, tzinfo=UTC)
+    )
+    m = compare(source, late, embedder=real_embedder)
+    assert m.evidence.alignment_coverage >= 0.5 and m.evidence.looks_back is None
+    assert m.same_story and m.relation == "rewrite"
