@@ -98,6 +98,24 @@ def test_reworded_brief_is_an_excerpt_and_a_short_independent_report_is_not():
     assert _relation(_evidence(0.8), True, 280, 300) == "rewrite"
 
 
+def test_a_copy_cut_down_and_touched_up_is_an_excerpt_and_a_touched_up_copy_a_rewrite():
+    # Three quarters of the shorter text's 3-shingles are in the longer, every
+    # sentence aligned in order, yet under the excerpt line (0.8) and the
+    # near-copy line (5-shingle Jaccard 0.5): copied, cut to 60%, touched up.
+    cut = dataclasses.replace(
+        _evidence(1.0), containment_ab=0.45, containment_ba=0.76, jaccard5=0.28
+    )
+    assert _relation(cut, True, 305, 180) == "excerpt"
+    # Half its wording kept at the source's length: reworded, not cut.
+    touched = dataclasses.replace(
+        _evidence(0.85), containment_ab=0.5, containment_ba=0.45, jaccard5=0.19
+    )
+    assert _relation(touched, True, 305, 342) == "rewrite"
+    # Out of order, it is not retold from the other: its own report.
+    shuffled = dataclasses.replace(cut, alignment_order=0.5)
+    assert _relation(shuffled, True, 305, 180) == "same_event"
+
+
 def test_a_story_verdict_renames_the_relation_and_leaves_copies_and_scores_alone(hashing):
     from storytrace.fingerprint import fingerprint
     from storytrace.verify import with_story_verdict
