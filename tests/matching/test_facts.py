@@ -39,6 +39,26 @@ def test_absolute_and_relative_dates():
     assert "2024-12" in {d.key for d in extract_dates("Troops arrived in December.", pub)}
 
 
+def test_an_announced_weekday_is_the_coming_one():
+    pub = date(2026, 3, 2)  # a Monday
+
+    def day(text: str) -> list[str]:
+        return [d.key for d in extract_dates(text, pub)]
+
+    assert day("The board will meet on Thursday.") == ["2026-03-05"]
+    assert day("The board met on Thursday.") == ["2026-02-26"]
+    assert day("The vote is scheduled for Wednesday.") == ["2026-03-04"]
+    assert day("They'll announce it on Monday.") == ["2026-03-02"]  # today
+    # The weekday the thing was said is past; the one it announces is ahead.
+    assert day("The company said on Monday it will cut 500 jobs by Friday.") == [
+        "2026-03-02", "2026-03-06"
+    ]
+    # Past forms, the causal "due to", another clause: the past day.
+    assert day("The vote, which was due on Friday, was postponed.") == ["2026-02-27"]
+    assert day("Flights were cancelled due to storms on Sunday.") == ["2026-03-01"]
+    assert day("He will be remembered, his family said on Sunday.") == ["2026-03-01"]
+
+
 def test_short_names_join_full_names():
     text = (
         "Mayor Elsa Varnholt opened the bridge.\n"

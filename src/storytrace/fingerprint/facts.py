@@ -490,6 +490,24 @@ _RELATIVE = re.compile(
 )
 
 
+# A future auxiliary a few words before a weekday, in the same clause: "will
+# vote on Thursday", "is due to report on Monday", "it will cut 500 jobs by
+# Friday". Past forms ("was due", "were expected to") and the causal "due
+# to" are not. "said on Tuesday it will ..." is past: the weekday comes first.
+_FUTURE = re.compile(
+    r"(?:\bwill|\bshall|'ll|\b(?:is|are) (?:due|set to|scheduled|expected to)|"
+    r"\bplans? to|\bplanning to)\b",
+    re.IGNORECASE,
+)
+_AHEAD_WORDS = 6
+
+
+def _looks_ahead(text: str, start: int) -> bool:
+    """Whether the weekday at ``start`` is announced for the future (see :data:`_FUTURE`)."""
+    clause = re.split(r"[.!?;:,\n]", text[max(0, start - 80) : start])[-1]
+    return bool(_FUTURE.search(" ".join(clause.split()[-_AHEAD_WORDS:])))
+
+
 def _as_date(value: date | datetime | None) -> date | None:
     if isinstance(value, datetime):
         return value.date()
@@ -516,7 +534,9 @@ def extract_dates(text: str, published: date | datetime | None = None) -> tuple[
 
     Relative ones ("on Saturday", "yesterday") resolve against ``published``
     when known: a weekday is the latest such day on or before it (news reports
-    the past), unless the text says "next". A month and day without a year
+    the past), unless the text says "next" (the one after) or announces it
+    ("will vote on Thursday", "is due to report on Monday": this one or
+    the coming one). A month and day without a year
     take the year that puts them nearest before ``published``.
     """
     pub = _as_date(published)
@@ -575,11 +595,12 @@ def extract_dates(text: str, published: date | datetime | None = None) -> tuple[
             out.append(DateRef(None, None, None, m.group(0), weekday=wd, relative=True))
             continue
         back = (pub.weekday() - wd) % 7
-        d = (
-            pub + timedelta(days=(7 - back) % 7 or 7)
-            if (m.group("mod") or "").lower() == "next"
-            else pub - timedelta(days=back)
-        )
+        if (m.group("mod") or "").lower() == "next":
+            d = pub + timedelta(days=(7 - back) % 7 or 7)
+        elif _looks_ahead(text, m.start()):
+            d = pub + timedelta(days=(7 - back) % 7)  # this one, or the coming one
+        else:
+            d = pub - timedelta(days=back)
         out.append(DateRef(d.year, d.month, d.day, m.group(0), weekday=wd, relative=True))
     return tuple(out)
 
