@@ -230,3 +230,27 @@ def test_a_rewrite_posted_days_later_keeps_its_sources_day(real_embedder):
     m = compare(source, late, embedder=real_embedder)
     assert m.evidence.alignment_coverage >= 0.5 and m.evidence.looks_back is None
     assert m.same_story and m.relation == "rewrite"
+
+
+def test_a_result_looks_back_at_the_day_its_preview_announced(hashing):
+    from datetime import UTC, datetime
+
+    def on(text, day):  # Monday 2 March 2026, and so on
+        return dataclasses.replace(article(text), published=datetime(2026, 3, day, 12, tzinfo=UTC))
+
+    preview = on(
+        "Marrowby council will vote on Thursday on a 40 million euro flood defence plan.\n"
+        "Opposition members argue the cost should be shared with the regional government.\n"
+        "Residents of the lower town have petitioned for the old levee to be raised.\n"
+        "Insurers say premiums there have tripled since last year's flood.\n",
+        2,
+    )
+    result = on(
+        "Marrowby council approved a 40 million euro flood defence plan on Thursday.\n"
+        "Councillors voted 31 to 18 after a debate that ran past midnight.\n"
+        "Construction crews could begin work in May, a spokesman for the works department said.\n"
+        "The first phase covers a pumping station beside the market square.\n",
+        9,
+    )
+    # The preview's Thursday is the coming one (5 March), the day the result tells of.
+    assert compare(preview, result, embedder=hashing).evidence.looks_back is True
