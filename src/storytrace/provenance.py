@@ -201,8 +201,9 @@ def derivations(
         parent, m = best
         shared: list[str] = []
         if len(copies) > 1:  # of equals, the earliest
-            parent, m = max(copies, key=lambda c: len(variants(child, c[0])))
-            shared = variants(child, parent)
+            parent, m, shared = max(
+                ((p, pm, variants(child, p)) for p, pm in copies), key=lambda c: len(c[2])
+            )
         reasons, confidence, known_order = _reasons(parent, child, m)
         if shared:
             shown = ", ".join(repr(w) for w in shared[:VARIANTS_SHOWN])

@@ -706,11 +706,11 @@ def _report_gap(a: Article, b: Article) -> float | None:
         anchor = _on_day(da[0] or db[0] or 2000, da[1], da[2], date(2000, 6, 1))
         other = _on_day(db[0], db[1], db[2], anchor) if anchor else None
         return float(abs((anchor - other).days)) if anchor and other else None
-    known, read = (a, db) if da is None else (b, da)
-    if known.published is None or read is None:
+    known, other = (a, b) if a.published is not None else (b, a)
+    if known.published is None:
         return None
     near = known.published.date()
-    day = _on_day(read[0], read[1], read[2], near)
+    day = _report_day(other, near)
     return float(abs((day - near).days)) if day else None
 
 
