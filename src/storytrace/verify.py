@@ -755,11 +755,26 @@ def _looks_back(a: Article, b: Article, fa: Fingerprint, fb: Fingerprint) -> boo
     day_a, day_b = _report_day(a, anchor), _report_day(b, anchor)
     if day_a is None or day_b is None:
         return None
-    (f_early, d_early), (f_late, d_late) = sorted([(fa, day_a), (fb, day_b)], key=lambda t: t[1])
-    lead_early = _days_named(f_early.sentences[:2], d_early)
-    if not lead_early or not _days_named(f_late.sentences[:2], d_late):
+    early, late = sorted([(a, fa, day_a), (b, fb, day_b)], key=lambda t: t[2])
+    lead_early = _days_named(early[1].sentences[:2], early[2])
+    if not lead_early or not _days_named(late[1].sentences[:2], late[2]):
         return None
-    return bool(lead_early & _days_named(f_late.sentences, d_late))
+    return bool(lead_early & _all_days_named(*late))
+
+
+def _all_days_named(article: Article, fp: Fingerprint, day: date) -> frozenset[tuple[int, int]]:
+    """Every calendar day (month, day) ``article`` names, as reported on ``day``.
+
+    A dated version's facts read its days when it was fingerprinted, against
+    its publication day: reading the whole text again for every pair was a
+    quarter of a match's time in a 2,000-article store. A version dated only
+    by its dateline is read against the dateline's day.
+    """
+    if article.published is not None:
+        return frozenset(
+            (d.month, d.day) for d in fp.facts.dates if d.month is not None and d.day is not None
+        )
+    return _days_named(fp.sentences, day)
 
 
 def _time_gap(a: datetime | None, b: datetime | None) -> float | None:
