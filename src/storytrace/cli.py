@@ -583,7 +583,11 @@ def pairs_command(
     """
     articles = _docs_or_exit(docs)
     try:
-        ids = [(str(p["a"]), str(p["b"])) for p in load_jsonl(pairs)]
+        # The ids as the pairs file writes them (a number stays a number in
+        # the output, so a join on the file's own values finds every line);
+        # documents and pairs are matched by their text form.
+        given = [(p["a"], p["b"]) for p in load_jsonl(pairs)]
+        ids = [(str(a), str(b)) for a, b in given]
     except (OSError, ValueError) as exc:
         err.print(f"[red]error:[/] {pairs}: {exc}", highlight=False)
         raise typer.Exit(2) from exc
@@ -599,8 +603,8 @@ def pairs_command(
         raise typer.Exit(2) from exc
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with out_path.open("w", encoding="utf-8") as fh:
-        for m in matches:
-            fh.write(json.dumps(match_json(m)) + "\n")
+        for m, (a, b) in zip(matches, given, strict=True):
+            fh.write(json.dumps({**match_json(m), "a": a, "b": b}) + "\n")
     err.print(f"{len(matches)} pairs written to {out_path}", highlight=False)
 
 

@@ -78,6 +78,23 @@ def test_pairs_writes_one_verdict_per_pair(tmp_path: Path) -> None:
     assert not rows[2]["same_story"]
 
 
+def test_pairs_writes_ids_as_the_pairs_file_gives_them(tmp_path: Path) -> None:
+    # Numeric ids (as many exported sets have) come back as numbers, so a
+    # join of the output on the pairs file's own values finds every line.
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text(json.dumps({"id": 7, "text": FLOOD}) + "\n"
+                    + json.dumps({"id": "8", "text": FLOOD_REWRITE}) + "\n")
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(json.dumps({"a": 7, "b": "8"}) + "\n" + json.dumps({"a": "7", "b": 8}) + "\n")
+    out = tmp_path / "o.jsonl"
+    result = runner.invoke(app, ["pairs", "--docs", str(docs), "--pairs", str(pairs),
+                                 "--out", str(out), "--model", "none"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["a"], r["b"]) for r in rows] == [(7, "8"), ("7", 8)]
+    assert rows[0]["score"] == rows[1]["score"]  # one pair, however its ids are written
+
+
 def test_pairs_refuses_unknown_ids(tmp_path: Path) -> None:
     docs, pairs = _docs(tmp_path)
     pairs.write_text(json.dumps({"a": "flood", "b": "ghost"}) + "\n")
