@@ -41,7 +41,8 @@ def test_compare_two_files_as_json(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert data["same_story"] is False and data["relation"] == "unrelated"
     assert 0.0 <= data["score"] < 0.5
-    assert {"shared_entities", "aligned", "features"} <= set(data["evidence"])
+    assert {"shared_entities", "aligned", "features", "own_names_a", "own_names_b"} <= set(
+        data["evidence"])
     assert not (tmp_path / "no.db").exists()  # comparing files creates no store
 
 

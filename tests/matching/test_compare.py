@@ -116,6 +116,44 @@ def test_a_copy_cut_down_and_touched_up_is_an_excerpt_and_a_touched_up_copy_a_re
     assert _relation(shuffled, True, 305, 180) == "same_event"
 
 
+def test_a_text_with_voices_of_its_own_is_not_derived_from_the_other():
+    # A short report that follows the fuller one sentence by sentence but
+    # quotes two people the fuller one never names did its own reporting.
+    brief = _evidence(0.8)
+    own = dataclasses.replace(brief, own_names_a=("Pieter Aalders", "Hanna Lund"))
+    assert _relation(brief, True, 100, 300) == "excerpt"
+    assert _relation(own, True, 100, 300) == "same_event"
+    # One name of its own (an analyst, the wire's sign-off) is not reporting.
+    assert _relation(dataclasses.replace(brief, own_names_a=("Norrland Capital",)),
+                     True, 100, 300) == "excerpt"
+    # At about the same length either may be the rewrite: only when both
+    # bring their own voices is neither derived from the other.
+    assert _relation(dataclasses.replace(brief, own_names_a=("Pieter Aalders", "Hanna Lund")),
+                     True, 280, 300) == "rewrite"
+    both = dataclasses.replace(brief, own_names_a=("Pieter Aalders", "Hanna Lund"),
+                               own_names_b=("Oskar Vosberg", "Ruta Osei"))
+    assert _relation(both, True, 280, 300) == "same_event"
+    # Copied wording is derivation whatever names are added.
+    cut = dataclasses.replace(both, containment_ab=0.76, containment_ba=0.45, jaccard5=0.28)
+    assert _relation(cut, True, 180, 305) == "excerpt"
+
+
+def test_own_names_are_the_people_only_one_side_mentions(hashing):
+    report = (
+        "Heavy rain flooded Marrowby on Tuesday, forcing 340 residents from their homes.\n"
+        '"The water reached my kitchen," said Pieter Aalders, a baker on the square.\n'
+        "Varnholt said the levee near the mill gave way overnight.\n"
+        "Nurse Hanna Lund helped carry residents of the care home to the boats.\n"
+    )
+    m = compare(article(report), article(FLOOD), embedder=hashing)
+    own = m.evidence.own_names_a
+    assert len(own) == 2 and "Pieter Aalders" in own and any("Hanna Lund" in n for n in own)
+    # Varnholt is the mayor both name; the rewrite names no one the report does not.
+    assert "Elsa Varnholt" not in m.evidence.own_names_b
+    rewrite = compare(article(FLOOD_REWRITE), article(FLOOD), embedder=hashing)
+    assert rewrite.evidence.own_names_a == ()
+
+
 def test_a_story_verdict_renames_the_relation_and_leaves_copies_and_scores_alone(hashing):
     from storytrace.fingerprint import fingerprint
     from storytrace.verify import with_story_verdict
