@@ -532,14 +532,13 @@ def _weighted_cosine(
 
 
 def _entity_overlap(
-    fa: Facts, fb: Facts, idf: Mapping[str, float] | None
+    ea: set[str], eb: set[str], idf: Mapping[str, float] | None
 ) -> tuple[float, tuple[str, ...]]:
-    """Rarity-weighted overlap of entity words, relative to the smaller side.
+    """Rarity-weighted overlap of entity words (:func:`entity_terms`), relative to the smaller side.
 
     The geometric mean of the two containments: one shared rare surname in
     two long lists of names is weak evidence, in two short lists strong.
     """
-    ea, eb = entity_terms(fa), entity_terms(fb)
     if not ea or not eb:
         return 0.0, ()
     shared = ea & eb
@@ -984,7 +983,8 @@ def compare_fingerprints(
     words_a = terms_a if terms_a is not None else _content_terms_cached(a.body)
     words_b = terms_b if terms_b is not None else _content_terms_cached(b.body)
     lexical = _weighted_cosine(words_a, words_b, idf)
-    ent, shared_ent = _entity_overlap(fa.facts, fb.facts, idf)
+    names_a, names_b = entity_terms(fa.facts), entity_terms(fb.facts)
+    ent, shared_ent = _entity_overlap(names_a, names_b, idf)
     shared_num, num_conf = _quantity_evidence(fa.facts, fb.facts)
     shared_dates, date_conf = _date_evidence(fa.facts, fb.facts)
     gap = _report_gap(a, b)
@@ -1036,8 +1036,8 @@ def compare_fingerprints(
         shared_dates=shared_dates,
         date_conflicts=date_conf,
         shared_quotes=_shared_quotes(fa.facts, fb.facts),
-        own_names_a=_own_names(fa.facts, words_b, entity_terms(fb.facts)),
-        own_names_b=_own_names(fb.facts, words_a, entity_terms(fa.facts)),
+        own_names_a=_own_names(fa.facts, words_b, names_b),
+        own_names_b=_own_names(fb.facts, words_a, names_a),
         time_gap_days=gap,
         looks_back=looks_back,
         features=features,
