@@ -152,6 +152,15 @@ def test_own_names_are_the_people_only_one_side_mentions(hashing):
     assert "Elsa Varnholt" not in m.evidence.own_names_b
     rewrite = compare(article(FLOOD_REWRITE), article(FLOOD), embedder=hashing)
     assert rewrite.evidence.own_names_a == ()
+    # A brief that credits the wire it was cut from names an outlet its
+    # source never names: a credit, not a voice of its own.
+    credited = (
+        "Heavy rain flooded Marrowby on Tuesday and 340 residents left their homes, "
+        "the Calvera Press Agency reported.\n"
+        "Mayor Elsa Varnholt said the Brisk River breached the old levee.\n"
+    )
+    brief = compare(article(credited), article(FLOOD), embedder=hashing)
+    assert brief.evidence.own_names_a == ()
 
 
 def test_a_story_verdict_renames_the_relation_and_leaves_copies_and_scores_alone(hashing):
