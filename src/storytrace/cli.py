@@ -51,6 +51,7 @@ from storytrace.pipeline import (
 from storytrace.provenance import version_roles
 from storytrace.report import (
     diff_to_dict,
+    match_to_dict,
     render_diff,
     render_report,
     story_detail_to_dict,
@@ -371,7 +372,7 @@ def compare_command(
     a, b, fa, fb = _two_versions(first, second, store, model, allow_private_urls)
     match = compare(a, b, fa=fa, fb=fb)
     if json_out:
-        sys.stdout.write(json.dumps(match_json(match, evidence=True), ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(match_to_dict(match, evidence=True), ensure_ascii=False) + "\n")
         return
     _print_match(match, a, b)
 
@@ -453,7 +454,7 @@ def match_command(
         others = {m.b: db.get(m.b) for m in matches}
     if json_out:
         for m in matches:
-            sys.stdout.write(json.dumps(match_json(m)) + "\n")
+            sys.stdout.write(json.dumps(match_to_dict(m)) + "\n")
         return
     table = Table(title=f"versions of {article.title or article.id}", header_style="bold")
     for name in ("id", "relation", "score", "site", "published", "title"):
@@ -503,41 +504,6 @@ def _print_match(match: Match, a: Article, b: Article) -> None:
         a_text, b_text = escape(pair.a), escape(pair.b)  # article text is never markup
         out.print(f"  [dim]{pair.similarity:.2f}[/] A: {a_text}\n       B: {b_text}",
                   highlight=False)
-
-
-def match_json(match: Match, *, evidence: bool = False) -> dict[str, object]:
-    """The JSON form of a match: ``{"a","b","same_story","relation","score"}`` (+ evidence)."""
-    data: dict[str, object] = {
-        "a": match.a,
-        "b": match.b,
-        "same_story": match.same_story,
-        "relation": match.relation,
-        "score": round(match.score, 6),
-    }
-    if evidence:
-        ev = match.evidence
-        data["evidence"] = {
-            "jaccard5": ev.jaccard5,
-            "containment_ab": ev.containment_ab,
-            "containment_ba": ev.containment_ba,
-            "cosine": ev.cosine,
-            "alignment_coverage": ev.alignment_coverage,
-            "alignment_order": ev.alignment_order,
-            "aligned": [{"a": p.a, "b": p.b, "similarity": p.similarity} for p in ev.aligned],
-            "shared_entities": list(ev.shared_entities),
-            "shared_numbers": list(ev.shared_numbers),
-            "number_conflicts": list(ev.number_conflicts),
-            "shared_dates": list(ev.shared_dates),
-            "date_conflicts": list(ev.date_conflicts),
-            "shared_quotes": list(ev.shared_quotes),
-            "own_names_a": list(ev.own_names_a),
-            "own_names_b": list(ev.own_names_b),
-            "time_gap_days": ev.time_gap_days,
-            "looks_back": ev.looks_back,
-            "neighbourhood": ev.neighbourhood,
-            "features": dict(ev.features),
-        }
-    return data
 
 
 NeighbourhoodOption = Annotated[
@@ -608,7 +574,7 @@ def pairs_command(
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with out_path.open("w", encoding="utf-8") as fh:
         for m, (a, b) in zip(matches, given, strict=True):
-            fh.write(json.dumps({**match_json(m), "a": a, "b": b}) + "\n")
+            fh.write(json.dumps({**match_to_dict(m), "a": a, "b": b}) + "\n")
     err.print(f"{len(matches)} pairs written to {out_path}", highlight=False)
 
 

@@ -82,6 +82,10 @@ def test_compare_and_diff(client: TestClient) -> None:
     pair = {"a": {"text": FLOOD}, "b": {"text": BAKERY}}
     verdict = client.post("/api/compare", json=pair).json()
     assert verdict["same_story"] is False
+    # The same JSON as `storytrace compare --json`, evidence and all.
+    assert {"a", "b", "relation", "score", "evidence"} <= set(verdict)
+    assert {"aligned", "shared_entities", "own_names_a", "looks_back", "features"} <= set(
+        verdict["evidence"])
     changed = FLOOD.replace("340 residents", "430 residents")
     d = client.post("/api/diff", json={"a": {"text": FLOOD}, "b": {"text": changed}}).json()
     assert any(f["status"] == "conflict" and "340" in f["a"] for f in d["facts"])

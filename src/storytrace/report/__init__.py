@@ -15,11 +15,13 @@ import jinja2
 from storytrace.diff import side_by_side
 from storytrace.model import Article, Derivation, Diff, Story
 from storytrace.provenance import version_roles
+from storytrace.verify import Match
 
 __all__ = [
     "DIFF_SCHEMA_VERSION",
     "diff_rows",
     "diff_to_dict",
+    "match_to_dict",
     "render_diff",
     "render_page",
     "render_report",
@@ -80,6 +82,46 @@ def render_report(
         roles=roles,
         n_articles=sum(len(s.members) for s in stories),
     )
+
+
+def match_to_dict(match: Match, *, evidence: bool = False) -> dict[str, object]:
+    """The JSON form of a match: ``{"a","b","same_story","relation","score"}``.
+
+    With ``evidence``, also what decided it (:class:`storytrace.verify.Evidence`):
+    the CLI's ``compare --json`` and the HTTP API's ``/api/compare`` give
+    this one form.
+    """
+    data: dict[str, object] = {
+        "a": match.a,
+        "b": match.b,
+        "same_story": match.same_story,
+        "relation": match.relation,
+        "score": round(match.score, 6),
+    }
+    if evidence:
+        ev = match.evidence
+        data["evidence"] = {
+            "jaccard5": ev.jaccard5,
+            "containment_ab": ev.containment_ab,
+            "containment_ba": ev.containment_ba,
+            "cosine": ev.cosine,
+            "alignment_coverage": ev.alignment_coverage,
+            "alignment_order": ev.alignment_order,
+            "aligned": [{"a": p.a, "b": p.b, "similarity": p.similarity} for p in ev.aligned],
+            "shared_entities": list(ev.shared_entities),
+            "shared_numbers": list(ev.shared_numbers),
+            "number_conflicts": list(ev.number_conflicts),
+            "shared_dates": list(ev.shared_dates),
+            "date_conflicts": list(ev.date_conflicts),
+            "shared_quotes": list(ev.shared_quotes),
+            "own_names_a": list(ev.own_names_a),
+            "own_names_b": list(ev.own_names_b),
+            "time_gap_days": ev.time_gap_days,
+            "looks_back": ev.looks_back,
+            "neighbourhood": ev.neighbourhood,
+            "features": dict(ev.features),
+        }
+    return data
 
 
 def _article_dict(a: Article) -> dict[str, object]:

@@ -29,6 +29,7 @@ from storytrace.pipeline import (
 from storytrace.report import (
     diff_rows,
     diff_to_dict,
+    match_to_dict,
     render_diff,
     render_page,
     story_detail_to_dict,
@@ -257,12 +258,7 @@ def create_app(
         """How two articles relate (each a stored id or a text)."""
         a, b = to_article(pair.a, db), to_article(pair.b, db)
         fa, fb = fingerprints(a, b)
-        m = compare(a, b, fa=fa, fb=fb)
-        ev = m.evidence
-        return {"same_story": m.same_story, "relation": m.relation, "score": m.score,
-                "evidence": {"shared_entities": list(ev.shared_entities),
-                             "shared_numbers": list(ev.shared_numbers),
-                             "aligned": [[p.a, p.b, p.similarity] for p in ev.aligned]}}
+        return match_to_dict(compare(a, b, fa=fa, fb=fb), evidence=True)
 
     @app.post("/api/diff", tags=["pairs"], responses=_BAD_INPUT)
     def post_diff(pair: PairIn, db: Db) -> dict[str, Any]:
