@@ -96,7 +96,8 @@ CUT_RATIO = 0.8
 # other never mentions is not derived from it, however closely its
 # sentences follow. On the demo labels no excerpt or rewrite brings two, while
 # 13 of 17 independent same-event reports do; on ECB+, whose same-event
-# pairs are mostly independent write-ups, 44% of them do.
+# pairs are mostly independent write-ups, the shorter side does in 1,846 of
+# 4,491. News outlets do not count (a credit: see _own_names).
 OWN_VOICES = 2
 
 # Logistic model over the features of :func:`compare_fingerprints`. Fitted
