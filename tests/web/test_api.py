@@ -118,5 +118,10 @@ def test_pages_render_and_escape_article_text(client: TestClient, hashing) -> No
     assert "<script>alert" not in diff_page.text
     form = client.post("/compare", data={"a": FLOOD, "b": FLOOD_REWRITE})
     assert form.status_code == 200 and 'id="verdict"' in form.text
+    # The rewrite names no one the report does not: nothing of its own.
+    assert "only B: none" in form.text
+    with_witness = FLOOD + 'Baker Pieter Aalders said: "The water reached my kitchen."\n'
+    form = client.post("/compare", data={"a": with_witness, "b": FLOOD_REWRITE})
+    assert "Pieter Aalders · only B: none" in form.text
     assert client.get("/compare").status_code == 200
     assert client.get("/openapi.json").json()["info"]["title"] == "storytrace"
