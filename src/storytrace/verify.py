@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -36,7 +36,7 @@ import numpy as np
 
 from storytrace.fingerprint import Embedder, Fingerprint, fingerprint
 from storytrace.fingerprint.facts import extract_dates, extract_quantities
-from storytrace.fingerprint.records import Facts, Quantity
+from storytrace.fingerprint.records import DateRef, Facts, Quantity
 from storytrace.fingerprint.shingles import tokens
 from storytrace.model import Article
 
@@ -774,11 +774,12 @@ def _report_day(article: Article, near: date) -> date | None:
 def _days_named(sentences: tuple[str, ...], day: date) -> frozenset[tuple[int, int]]:
     """The calendar days (month, day) that ``sentences`` name, "on Tuesday" read
     as the latest Tuesday up to ``day``, the day they were reported."""
-    return frozenset(
-        (d.month, d.day)
-        for d in extract_dates("\n".join(sentences), day)
-        if d.month is not None and d.day is not None
-    )
+    return _calendar_days(extract_dates("\n".join(sentences), day))
+
+
+def _calendar_days(dates: Iterable[DateRef]) -> frozenset[tuple[int, int]]:
+    """The (month, day) of each date that names a calendar day."""
+    return frozenset((d.month, d.day) for d in dates if d.month is not None and d.day is not None)
 
 
 def _looks_back(a: Article, b: Article, fa: Fingerprint, fb: Fingerprint) -> bool | None:
@@ -818,9 +819,7 @@ def _all_days_named(article: Article, fp: Fingerprint, day: date) -> frozenset[t
     by its dateline is read against the dateline's day.
     """
     if article.published is not None:
-        return frozenset(
-            (d.month, d.day) for d in fp.facts.dates if d.month is not None and d.day is not None
-        )
+        return _calendar_days(fp.facts.dates)
     return _days_named(fp.sentences, day)
 
 
@@ -929,13 +928,10 @@ def _relation(ev: Evidence, same: bool, la: int, lb: int) -> Relation:
             (ev.own_names_a, ev.own_names_b) if la <= lb else (ev.own_names_b, ev.own_names_a)
         )
         shorter_reported = len(own_shorter) >= OWN_VOICES
+        brief_length = min(la, lb) <= BRIEF_RATIO * max(la, lb)
         # A reworded brief of a fuller text is an excerpt too: cut down, not
         # copied, so containment misses it; its sentences still find theirs.
-        if (
-            min(la, lb) <= BRIEF_RATIO * max(la, lb)
-            and ev.alignment_coverage >= BRIEF_COVERAGE
-            and not shorter_reported
-        ):
+        if brief_length and ev.alignment_coverage >= BRIEF_COVERAGE and not shorter_reported:
             return "excerpt"
         if ev.alignment_coverage >= 0.6 and ev.alignment_order >= 0.7:
             # Retold sentence by sentence, in order: derived. Keeping half or
@@ -949,9 +945,7 @@ def _relation(ev: Evidence, same: bool, la: int, lb: int) -> Relation:
                 return "excerpt"
             # (A much shorter text with voices of its own is a report of its
             # own: the longer one did not pad it out into a rewrite.)
-            if not shorter_reported or (
-                len(own_longer) < OWN_VOICES and min(la, lb) > BRIEF_RATIO * max(la, lb)
-            ):
+            if not shorter_reported or (len(own_longer) < OWN_VOICES and not brief_length):
                 return "rewrite"
         if ev.time_gap_days is not None and ev.time_gap_days >= 1.5:
             return "followup"
