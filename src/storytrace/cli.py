@@ -315,7 +315,8 @@ def _print_stories(result: ScanResult, graphs: Mapping[str, Sequence[Derivation]
     if placed.assigned:
         out.print(f"this run placed {placed.assigned} articles ({placed.started} started a "
                   f"story, {placed.joined} joined one); merges: {placed.merged}; versions the "
-                  f"re-check moved: {placed.moved}", highlight=False)
+                  f"re-check moved: {placed.moved}; stories it split off: {placed.split}",
+                  highlight=False)
 
 
 def _story_table(stories: list[Story], articles: dict[str, Article], *, title: str) -> None:
@@ -875,7 +876,8 @@ def reindex_command(
         report = recluster(db, _embedder(model))
         stories = sum(1 for _ in db.iter_stories())
     out.print(f"{report.assigned} articles in {stories} stories "
-              f"({report.merged} merges, {report.moved} versions moved on re-checking)",
+              f"({report.merged} merges, {report.moved} versions moved and {report.split} "
+              "stories split off on re-checking)",
               highlight=False)
 
 

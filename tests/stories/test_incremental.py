@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fixtures import BAKERY, FLOOD, FLOOD_REWRITE
-from storytrace.assign import StoryAssigner
+from storytrace.assign import CROWD_VERSIONS, StoryAssigner, _PairScorer
 from storytrace.cli import app
 from storytrace.demo import corpus_path
 from storytrace.model import Story
@@ -96,7 +96,7 @@ def test_the_recheck_moves_a_version_that_joined_the_wrong_story(tmp_path: Path,
         a, b, c = (m.article_id for m in flood.members)
         # c joined the bakery's story early, on too little evidence
         _rewrite(store, (flood.id, [a, b]), (bakery.id, [bakery.original, c]))
-        assert StoryAssigner(store, hashing).settle([bakery.id]) == (1, 0)
+        assert StoryAssigner(store, hashing).settle([bakery.id]) == (1, 0, 0)
         assert _partition(store) == {frozenset({a, b, c}), frozenset({bakery.original})}
         moved = [e for e in store.story_events(flood.id) if e[1] == "moved"]
         assert [(e[2], e[3]) for e in moved] == [(c, bakery.id)]
@@ -104,7 +104,7 @@ def test_the_recheck_moves_a_version_that_joined_the_wrong_story(tmp_path: Path,
         left = [e for e in store.story_events(bakery.id) if e[1] == "left"]
         assert [(e[2], e[3]) for e in left] == [(c, flood.id)]
         # settled stories stay settled
-        assert StoryAssigner(store, hashing).settle([flood.id, bakery.id]) == (0, 0)
+        assert StoryAssigner(store, hashing).settle([flood.id, bakery.id]) == (0, 0, 0)
 
 
 def test_the_recheck_merges_two_stories_that_are_one(tmp_path: Path, hashing):
@@ -116,7 +116,7 @@ def test_the_recheck_merges_two_stories_that_are_one(tmp_path: Path, hashing):
         # to the other: no version moves, the two stories merge.
         _rewrite(store, (flood.id, [a, b]), ("s-other-half", [c, d]),
                  (bakery.id, [bakery.original]))
-        assert StoryAssigner(store, hashing).settle(["s-other-half"]) == (0, 1)
+        assert StoryAssigner(store, hashing).settle(["s-other-half"]) == (0, 1, 0)
         assert _partition(store) == {frozenset({a, b, c, d}), frozenset({bakery.original})}
         [survivor] = [s for s in store.iter_stories() if len(s.members) == 4]
         merged = [e for e in store.story_events(survivor.id) if e[1] == "merged"]
@@ -252,3 +252,66 @@ def test_an_undated_version_is_read_as_published_when_its_story_ran() -> None:
     # a pair with a time of its own (dates, datelines), or a copy, keeps its score
     scorer.untimed.clear()
     assert scorer.in_stories("rewrite", "march", february, None) == 0.9
+
+
+class _TwoEventsScorer(_PairScorer):
+    """Scores a crowd's pairs as its neighbourhoods would read two events: the
+    versions in ``first`` and those in ``second`` are each one story (0.95),
+    not one across (0.2); ``stray`` fits ``first`` somewhat (0.4), ``second`` less."""
+
+    def __init__(self, *args, first: set[str], second: set[str], stray: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.first, self.second, self.stray = first, second, stray
+
+    def _compare(self, x: str, y: str):
+        match = super()._compare(x, y)
+        pair = {x, y}
+        if self.stray in pair:
+            score = 0.4 if pair - {self.stray} <= self.first else 0.3
+        elif pair <= self.first or pair <= self.second:
+            score = 0.95
+        else:
+            score = 0.2
+        return dataclasses.replace(match, score=score, same_story=score >= 0.5)
+
+
+def _read_as_two_events(monkeypatch, members: list[str], sizes: tuple[int, int]) -> None:
+    first, second = set(members[: sizes[0]]), set(members[sizes[0] : sum(sizes)])
+    stray = members[sum(sizes)]
+
+    def crowd_scorer(self, scorer, versions):
+        return _TwoEventsScorer(self._cache, n_docs=scorer.n_docs, keep_matches=False,
+                                first=first, second=second, stray=stray)
+
+    monkeypatch.setattr(StoryAssigner, "_crowd_scorer", crowd_scorer)
+
+
+def test_the_recheck_splits_a_crowd_its_neighbourhoods_read_as_two_events(
+    tmp_path: Path, hashing, monkeypatch
+):
+    with SQLiteStore(tmp_path / "s.sqlite") as store:
+        flood = _flood_copies_and_bakery(tmp_path, store, hashing, copies=CROWD_VERSIONS + 2)
+        members = [m.article_id for m in flood.members]
+        _read_as_two_events(monkeypatch, members, (7, CROWD_VERSIONS - 6))
+        assert StoryAssigner(store, hashing).settle([flood.id]) == (0, 0, 1)
+        first, second, stray = set(members[:7]), set(members[7:-1]), members[-1]
+        stories = _partition(store)
+        # the stray version, a group too small to stand alone, rejoins the part it fits best
+        assert frozenset(first | {stray}) in stories and frozenset(second) in stories
+        [split_off] = [s for s in store.iter_stories()
+                       if {m.article_id for m in s.members} == second]
+        [event] = [e for e in store.story_events(split_off.id) if e[1] == "split"]
+        assert event[3] == flood.id and "neighbourhoods" in event[4]
+        assert store.integrity_check() == "ok"
+
+
+def test_a_story_smaller_than_a_crowd_is_not_split(tmp_path: Path, hashing, monkeypatch):
+    # Around a story of a few versions the neighbours are its topic's other
+    # stories, so the neighbourhoods are not read there.
+    with SQLiteStore(tmp_path / "s.sqlite") as store:
+        flood = _flood_copies_and_bakery(tmp_path, store, hashing, copies=CROWD_VERSIONS - 1)
+        members = [m.article_id for m in flood.members]
+        _read_as_two_events(monkeypatch, members, (5, CROWD_VERSIONS - 7))
+        before = _partition(store)
+        assert StoryAssigner(store, hashing).settle([flood.id]) == (0, 0, 0)
+        assert _partition(store) == before

@@ -278,7 +278,8 @@ def create_app(
         return {"read": report.read, "stored": report.stored, "duplicates": report.duplicates,
                 "failed": [{"input": f.origin, "reason": f.reason} for f in report.failures],
                 "stories_started": assigned.started, "stories_joined": assigned.joined,
-                "stories_merged": assigned.merged, "versions_moved": assigned.moved}
+                "stories_merged": assigned.merged, "versions_moved": assigned.moved,
+                "stories_split": assigned.split}
 
     @app.post("/api/ingest/files", tags=["ingest"], dependencies=[Depends(require_token)],
               responses=_WRITE)
