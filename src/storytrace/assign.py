@@ -543,9 +543,12 @@ class StoryAssigner:
         for x in versions:
             around |= self.store.nearest_indexed(
                 self.model, cache.fps[x].embedding, NEIGHBOURHOOD_K + 1, -1.0)
-        ids = sorted(around)
-        cache.load(ids)
-        hoods = Neighbourhoods(ids, np.stack([cache.fps[x].embedding for x in ids]))
+        cache.load(sorted(around))
+        # A version without a document vector has no neighbourhood: its
+        # pairs are then scored as read alone.
+        ids = [x for x in sorted(around) if cache.fps[x].embedding is not None]
+        hoods = Neighbourhoods(ids, np.stack([cache.fps[x].embedding for x in ids])
+                               if ids else np.zeros((0, 1), np.float32))
         return _PairScorer(cache, n_docs=scorer.n_docs, new_id=scorer.new_id,
                            neighbourhoods=hoods, keep_matches=False)
 
