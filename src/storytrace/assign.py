@@ -485,7 +485,7 @@ class StoryAssigner:
             if not changes:
                 break
             checked = sorted(s for s in {*checked, *grouping.changed} if grouping.versions(s))
-        self._split_crowds(grouping, sorted({*checked, *grouping.changed}))
+        self._split_crowds(scorer, grouping, sorted({*checked, *grouping.changed}))
         if not grouping.events:
             return 0, 0, 0
         stories, removed = [], []
@@ -500,7 +500,9 @@ class StoryAssigner:
         kinds = [event[1] for event in grouping.events]
         return kinds.count("moved"), kinds.count("merged"), kinds.count("split")
 
-    def _split_crowds(self, grouping: _Regrouping, story_ids: Sequence[str]) -> None:
+    def _split_crowds(
+        self, scorer: _PairScorer, grouping: _Regrouping, story_ids: Sequence[str]
+    ) -> None:
         """Split each crowd among ``story_ids`` that its neighbourhoods read as two events or more.
 
         Articles join one at a time, so the first reports of two events of
@@ -512,7 +514,8 @@ class StoryAssigner:
         nearest neighbours, and the pairs read within them tell the events
         apart (ECB+ same-topic pairs: AUC 0.947 against 0.857 for the cosine).
         Not done when the whole run was already read within a corpus's
-        neighbourhoods, nor without document vectors.
+        neighbourhoods, nor without document vectors. ``scorer`` is the
+        re-check's (its corpus statistics).
         """
         if not self._reads_crowds():
             return
@@ -520,7 +523,7 @@ class StoryAssigner:
             versions = grouping.versions(story_id)
             if not CROWD_VERSIONS <= len(versions) <= RECHECK_MAX_VERSIONS:
                 continue
-            parts = self._crowd_parts(versions)
+            parts = self._crowd_parts(scorer, versions)
             if len(parts) < 2:
                 continue
             new_ids: list[str] = []
@@ -543,10 +546,11 @@ class StoryAssigner:
         for x in versions:
             around |= self.store.nearest_indexed(
                 self.model, cache.fps[x].embedding, NEIGHBOURHOOD_K + 1, -1.0)
-        cache.load(sorted(around))
+        known = sorted(around)
+        cache.load(known)
         # A version without a document vector has no neighbourhood: its
         # pairs are then scored as read alone.
-        ids = [x for x in sorted(around) if cache.fps[x].embedding is not None]
+        ids = [x for x in known if cache.fps[x].embedding is not None]
         hoods = Neighbourhoods(ids, np.stack([cache.fps[x].embedding for x in ids])
                                if ids else np.zeros((0, 1), np.float32))
         return _PairScorer(cache, n_docs=scorer.n_docs, new_id=scorer.new_id,
@@ -571,7 +575,7 @@ class StoryAssigner:
             between = min(between, crowd.group_linkage(a, b))
         return between
 
-    def _crowd_parts(self, versions: Sequence[str]) -> list[list[str]]:
+    def _crowd_parts(self, base: _PairScorer, versions: Sequence[str]) -> list[list[str]]:
         """The versions of one crowd grouped as their neighbourhoods read them, largest first.
 
         Every pair is scored with its neighbourhood agreement
@@ -579,9 +583,9 @@ class StoryAssigner:
         each version's nearest indexed articles, and the versions regrouped
         by the same average linkage as a delete re-splits a story with.
         Groups of fewer than :data:`CROWD_PART` versions rejoin the part they
-        fit best; with fewer than two parts the story stays whole.
+        fit best; with fewer than two parts the story stays whole. ``base``
+        gives the corpus statistics.
         """
-        base = _PairScorer(self._cache, n_docs=self.store.doc_freqs(())[0], keep_matches=False)
         scorer = self._crowd_scorer(base, versions)
         scorer.load(list(versions), sentences=True)
         matches = [scorer.pair(x, y) for i, x in enumerate(versions) for y in versions[i + 1:]]
